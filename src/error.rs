@@ -1,0 +1,84 @@
+//! Errors in two layers: server-side faults (ssr only) and the serialisable error users see.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// The error a server function or API answer shows to its caller: a stable code and a message
+/// that is safe to display (never an internal detail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    /// Stable machine-readable code, e.g. `internal`.
+    pub code: String,
+    /// Human-readable text.
+    pub message: String,
+}
+
+impl UserError {
+    /// Builds an error from a code and a message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The error for a fault the user cannot fix; details go to the server log, not here.
+    pub fn internal() -> Self {
+        Self::new("internal", "Something went wrong on the server. Please try again.")
+    }
+}
+
+impl FromServerFnError for UserError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The request never reached the server (offline, server down): say so plainly.
+            ServerFnErrorErr::Request(_) => {
+                Self::new("unreachable", "The server could not be reached.")
+            }
+            other => Self::new("internal", other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server_side::AppError;
+
+#[cfg(feature = "ssr")]
+mod server_side {
+    use super::UserError;
+    use axum::http::StatusCode;
+
+    /// A real fault on the server. Expected outcomes (a refusal, a lockout) are values, not these.
+    #[derive(Debug, thiserror::Error)]
+    pub enum AppError {
+        /// The database failed or could not be reached.
+        #[error("database error: {0}")]
+        Database(#[from] sqlx::Error),
+        /// Applying the schema migrations failed.
+        #[error("migration error: {0}")]
+        Migration(#[from] sqlx::migrate::MigrateError),
+        /// The configuration cannot be used.
+        #[error("configuration error: {0}")]
+        Config(String),
+    }
+
+    impl AppError {
+        /// The one HTTP status mapping for server faults.
+        pub fn status(&self) -> StatusCode {
+            match self {
+                AppError::Database(_) | AppError::Migration(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+
+        /// What the user may see: internals are logged here and never leaked.
+        pub fn to_user(&self) -> UserError {
+            tracing::error!(error = %self, "request failed");
+            UserError::internal()
+        }
+    }
+}

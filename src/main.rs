@@ -1,0 +1,160 @@
+//! The `dx0` binary: serves the web app (the default) and carries the command-line tools.
+
+use clap::Parser;
+use dx0::config::{redact_url, resolve_site_root, Cli, Command, Environment, LogFormat, ServeArgs};
+use dx0::server::{self, AppState, Shutdown};
+use dx0::store;
+use leptos::config::{Env, LeptosOptions};
+use std::process::ExitCode;
+use std::time::Duration;
+use tracing_subscriber::EnvFilter;
+
+/// How long open connections get to finish after SIGINT/SIGTERM.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,leptos_axum=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(db) => {
+            let store = store::open(&db.url).await?;
+            let schema = store.schema().await?;
+            println!(
+                "{} database {} is at schema version {} ({} migrations applied)",
+                store.backend().name(),
+                redact_url(&db.url),
+                schema.version,
+                schema.applied
+            );
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let site_root = resolve_site_root(
+        args.site_root.as_deref(),
+        std::env::current_exe().ok().as_deref(),
+    );
+    if !site_root.join("pkg").is_dir() {
+        tracing::warn!(site_root = %site_root.display(), "no built site found: pages will render but not hydrate (run `make build` or set DX0_SITE_ROOT)");
+    }
+    let store = store::open(&args.database.url).await?;
+    tracing::info!(database = %redact_url(&args.database.url), backend = store.backend().name(), "database ready");
+
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    let leptos = leptos_options(&args, &site_root, addr);
+    let shutdown = Shutdown::new();
+    let state = AppState {
+        leptos,
+        store: store.clone(),
+        shutdown: shutdown.clone(),
+    };
+    let app = server::router(state);
+
+    tracing::info!(%addr, site_root = %site_root.display(), "listening");
+    // The one line a person (or a test harness) reads to find the server.
+    println!("Dx0 is serving at http://{addr}");
+
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            shutdown.trigger();
+        }
+    });
+    let graceful = axum::serve(listener, app).with_graceful_shutdown({
+        let shutdown = shutdown.clone();
+        async move { shutdown.wait().await }
+    });
+    let server = tokio::spawn(async move { graceful.await });
+    shutdown.wait().await;
+    match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
+        Ok(joined) => joined??,
+        Err(_) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; stopping anyway"),
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn leptos_options(args: &ServeArgs, site_root: &std::path::Path, addr: std::net::SocketAddr) -> LeptosOptions {
+    let env = match args.environment {
+        Environment::Development => Env::DEV,
+        Environment::Production => Env::PROD,
+    };
+    // cargo-leptos passes the live-reload port; elsewhere the default is never used.
+    let reload_port = std::env::var("LEPTOS_RELOAD_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3001);
+    LeptosOptions::builder()
+        .output_name("dx0")
+        .site_root(site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .reload_port(reload_port)
+        .env(env)
+        .build()
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,380 @@
+//! Wire types shared by the browser and the server: WebSocket frames and DTOs (serde only).
+//!
+//! The v1 frames are a contract with clients of the original project (see `shared/product.md`);
+//! everything we add is additive: extra fields and extra frame types, never a changed field.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The most characters a client frame's `content` may hold.
+pub const MAX_CONTENT_CHARS: usize = 10_000;
+
+/// What a client frame asks the server to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Ask the patient a question (the v1 default when `action` is omitted).
+    Question,
+    /// Order one or more tests.
+    Test,
+    /// Commit to a final diagnosis.
+    Diagnosis,
+    /// Our addition: a liveness check answered by a `pong` frame; it carries no content.
+    Ping,
+}
+
+impl Action {
+    /// Parses the wire name of an action.
+    pub fn from_wire(name: &str) -> Option<Self> {
+        match name {
+            "question" => Some(Self::Question),
+            "test" => Some(Self::Test),
+            "diagnosis" => Some(Self::Diagnosis),
+            "ping" => Some(Self::Ping),
+            _ => None,
+        }
+    }
+}
+
+/// A validated frame from the client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    /// What to do.
+    pub action: Action,
+    /// The question, test names or diagnosis; empty for `ping`.
+    #[serde(default)]
+    pub content: String,
+    /// Echoed in every frame that answers this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// The stable machine codes of error frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not a JSON object.
+    InvalidJson,
+    /// The action is missing its meaning or unknown.
+    InvalidAction,
+    /// The content is missing, empty or too long.
+    InvalidContent,
+    /// The order would exceed the encounter's budget.
+    OverBudget,
+    /// A test name matched nothing in the price table.
+    UnknownTest,
+    /// The encounter already has a verdict.
+    EncounterClosed,
+    /// Too many messages in the rate window.
+    RateLimited,
+    /// Another writer changed the encounter first.
+    Conflict,
+    /// A fault on the server.
+    Internal,
+}
+
+/// A frame that failed validation: the answer is an error frame and the socket stays open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameError {
+    /// Machine code.
+    pub code: ErrorCode,
+    /// Human text.
+    pub message: String,
+    /// The frame's `id`, when it could be read.
+    pub id: Option<Value>,
+}
+
+impl FrameError {
+    fn new(code: ErrorCode, message: impl Into<String>, id: Option<Value>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            id,
+        }
+    }
+
+    /// The error frame that answers the bad client frame.
+    pub fn into_frame(self) -> ServerFrame {
+        ServerFrame::Error(ErrorFrame {
+            error: self.message,
+            code: self.code,
+            id: self.id,
+        })
+    }
+}
+
+/// Parses and validates one text frame from a client. Never panics, whatever the input.
+pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
+    let value: Value = serde_json::from_str(text).map_err(|_| {
+        FrameError::new(
+            ErrorCode::InvalidJson,
+            "Invalid frame: expected a JSON object such as {\"action\": \"question\", \"content\": \"…\"}",
+            None,
+        )
+    })?;
+    let Value::Object(map) = value else {
+        return Err(FrameError::new(
+            ErrorCode::InvalidJson,
+            "Invalid frame: expected a JSON object",
+            None,
+        ));
+    };
+    let id = map.get("id").filter(|v| !v.is_null()).cloned();
+    let action = match map.get("action") {
+        // v1: an omitted action means a question.
+        None | Some(Value::Null) => Action::Question,
+        Some(Value::String(name)) => Action::from_wire(name).ok_or_else(|| {
+            FrameError::new(
+                ErrorCode::InvalidAction,
+                "Invalid action: use \"question\", \"test\" or \"diagnosis\"",
+                id.clone(),
+            )
+        })?,
+        Some(_) => {
+            return Err(FrameError::new(
+                ErrorCode::InvalidAction,
+                "Invalid action: it must be a string",
+                id,
+            ))
+        }
+    };
+    let content = match map.get("content") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Err(FrameError::new(
+                ErrorCode::InvalidContent,
+                "Invalid content: it must be a string",
+                id,
+            ))
+        }
+    };
+    if action != Action::Ping {
+        let chars = content.chars().count();
+        if content.trim().is_empty() {
+            return Err(FrameError::new(
+                ErrorCode::InvalidContent,
+                "Invalid content: it must not be empty",
+                id,
+            ));
+        }
+        if chars > MAX_CONTENT_CHARS {
+            return Err(FrameError::new(
+                ErrorCode::InvalidContent,
+                format!("Invalid content: at most {MAX_CONTENT_CHARS} characters (got {chars})"),
+                id,
+            ));
+        }
+    }
+    Ok(ClientFrame {
+        action,
+        content,
+        id,
+    })
+}
+
+/// A frame sent by the server; `type` names the variant on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ServerFrame {
+    /// A chunk of a reply that goes on.
+    Reply(ReplyFrame),
+    /// The last frame of a reply.
+    Done(DoneFrame),
+    /// A refusal or a fault; the socket stays open unless a close follows.
+    Error(ErrorFrame),
+    /// The answer to a `ping`.
+    Pong(PongFrame),
+}
+
+/// A chunk of a streamed reply (`done: false`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyFrame {
+    /// The text of this chunk.
+    pub reply: String,
+    /// Always false.
+    pub done: bool,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// The final frame of a reply, with the running costs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoneFrame {
+    /// The last chunk of text.
+    pub reply: String,
+    /// Always true.
+    pub done: bool,
+    /// What this step cost, in dollars.
+    pub cost: Money,
+    /// The encounter's total spend, in dollars.
+    pub total_spent: Money,
+    /// Every test ordered so far.
+    pub ordered_tests: Vec<String>,
+    /// What is left of the budget, only when a budget is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_budget: Option<Money>,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// An error frame: v1 clients read `error`; ours also read the stable `code`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    /// Human text.
+    pub error: String,
+    /// Machine code.
+    pub code: ErrorCode,
+    /// The client frame's `id`, echoed when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// The answer to a `ping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PongFrame {
+    /// The server's version.
+    pub version: String,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// An amount of money kept in integer cents and sent as a number with two decimals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(pub i64);
+
+impl Money {
+    /// The amount in cents.
+    pub fn cents(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A raw number keeps the two decimals on the wire (300.00, not 300.0).
+        let raw = serde_json::value::RawValue::from_string(self.to_string())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let dollars = f64::deserialize(deserializer)?;
+        if !dollars.is_finite() {
+            return Err(serde::de::Error::custom("money must be a finite number"));
+        }
+        Ok(Money((dollars * 100.0).round() as i64))
+    }
+}
+
+/// What the home page shows about the running system; read from the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStatus {
+    /// `SQLite` or `PostgreSQL`.
+    pub database: String,
+    /// The newest schema migration applied to the database.
+    pub schema_version: i64,
+    /// How many migrations have been applied.
+    pub migrations_applied: i64,
+    /// The server's version.
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn omitted_action_is_a_question() {
+        let f = parse_client_frame(r#"{"content": "Where does it hurt?"}"#).unwrap();
+        assert_eq!(f.action, Action::Question);
+        assert_eq!(f.content, "Where does it hurt?");
+        assert_eq!(f.id, None);
+    }
+
+    #[test]
+    fn garbage_gets_invalid_json() {
+        for text in ["", "nope", "[1,2]", "\"question\"", "{", "42", "null"] {
+            let err = parse_client_frame(text).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidJson, "input {text:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_or_mistyped_action_is_refused_and_id_echoed() {
+        let err = parse_client_frame(r#"{"action":"prescribe","content":"x","id":7}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidAction);
+        assert_eq!(err.id, Some(json!(7)));
+        let err = parse_client_frame(r#"{"action":3,"content":"x"}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidAction);
+    }
+
+    #[test]
+    fn content_must_be_present_and_bounded() {
+        let err = parse_client_frame(r#"{"action":"test","content":"  "}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidContent);
+        let err = parse_client_frame(r#"{"action":"test"}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidContent);
+        let err = parse_client_frame(r#"{"action":"test","content":["cbc"]}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidContent);
+        let at_limit = "é".repeat(MAX_CONTENT_CHARS);
+        let ok = parse_client_frame(&json!({"action":"test","content":at_limit}).to_string());
+        assert!(ok.is_ok());
+        let over = "é".repeat(MAX_CONTENT_CHARS + 1);
+        let err = parse_client_frame(&json!({"action":"test","content":over}).to_string());
+        assert_eq!(err.unwrap_err().code, ErrorCode::InvalidContent);
+    }
+
+    #[test]
+    fn ping_needs_no_content() {
+        let f = parse_client_frame(r#"{"action":"ping","id":"badge"}"#).unwrap();
+        assert_eq!(f.action, Action::Ping);
+        assert_eq!(f.id, Some(json!("badge")));
+    }
+
+    #[test]
+    fn frames_carry_their_type_and_money_has_two_decimals() {
+        let done = ServerFrame::Done(DoneFrame {
+            reply: "ok".into(),
+            done: true,
+            cost: Money(30000),
+            total_spent: Money(30550),
+            ordered_tests: vec![],
+            remaining_budget: None,
+            id: None,
+        });
+        let text = serde_json::to_string(&done).unwrap();
+        assert!(text.contains(r#""type":"done""#), "{text}");
+        assert!(text.contains(r#""cost":300.00"#), "{text}");
+        assert!(text.contains(r#""total_spent":305.50"#), "{text}");
+        assert!(!text.contains("remaining_budget"), "{text}");
+        let back: ServerFrame = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, done);
+        let err = FrameError::new(ErrorCode::RateLimited, "Rate limit exceeded", None).into_frame();
+        let text = serde_json::to_string(&err).unwrap();
+        assert_eq!(
+            text,
+            r#"{"type":"error","error":"Rate limit exceeded","code":"rate_limited"}"#
+        );
+    }
+
+    #[test]
+    fn money_formats_negative_and_small_amounts() {
+        assert_eq!(Money(5).to_string(), "0.05");
+        assert_eq!(Money(-1250).to_string(), "-12.50");
+    }
+}

@@ -1,0 +1,58 @@
+//! The web edge: router, state, health checks, the WebSocket, and the server-function helpers.
+//! It translates HTTP and WebSocket traffic into calls on the store and the engine.
+
+pub mod fns;
+mod health;
+mod shutdown;
+mod ws;
+
+pub use shutdown::Shutdown;
+
+use crate::app::{shell, App};
+use crate::store::Store;
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// Everything a request handler may need; cloned per request (all fields are cheap handles).
+#[derive(Clone)]
+pub struct AppState {
+    /// Where the site is and how to render it.
+    pub leptos: LeptosOptions,
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Tells long-lived connections (WebSockets) that the server is stopping.
+    pub shutdown: Shutdown,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// The whole application: API routes, health checks, the pages, their server functions and
+/// the static site.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/v1/ws", get(ws::upgrade))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,49 @@
+//! The PostgreSQL store, for several instances sharing one database.
+
+use super::{Backend, SchemaInfo, Store, SCHEMA_SQL};
+use crate::error::AppError;
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::time::Duration;
+
+/// A store on a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Self, AppError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        // Migrations take an advisory lock, so instances starting together apply them once.
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<(), AppError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn schema(&self) -> Result<SchemaInfo, AppError> {
+        let (version, applied): (i64, i64) =
+            sqlx::query_as(SCHEMA_SQL).fetch_one(&self.pool).await?;
+        Ok(SchemaInfo { version, applied })
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
