@@ -26,7 +26,10 @@ impl UserError {
 
     /// The error for a fault the user cannot fix; details go to the server log, not here.
     pub fn internal() -> Self {
-        Self::new("internal", "Something went wrong on the server. Please try again.")
+        Self::new(
+            "internal",
+            "Something went wrong on the server. Please try again.",
+        )
     }
 }
 

@@ -15,7 +15,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -112,7 +115,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn leptos_options(args: &ServeArgs, site_root: &std::path::Path, addr: std::net::SocketAddr) -> LeptosOptions {
+fn leptos_options(
+    args: &ServeArgs,
+    site_root: &std::path::Path,
+    addr: std::net::SocketAddr,
+) -> LeptosOptions {
     let env = match args.environment {
         Environment::Development => Env::DEV,
         Environment::Production => Env::PROD,

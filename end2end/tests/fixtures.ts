@@ -8,13 +8,18 @@ export async function waitForHydration(page: Page) {
 /**
  * Every test fails on any console error or uncaught page error, in every page of its context.
  */
-export const test = base.extend<{ failOnConsoleErrors: void }>({
+export const test = base.extend<{ allowedConsoleErrors: RegExp[]; failOnConsoleErrors: void }>({
+  // A test may name console messages it expects (e.g. the 404 of a missing page); each such
+  // message is allowed, any other fails the test.
+  allowedConsoleErrors: [[], { option: true }],
   failOnConsoleErrors: [
-    async ({ context }, use) => {
+    async ({ context, allowedConsoleErrors }, use) => {
       const problems: string[] = [];
       const watch = (page: Page) => {
         page.on("console", (msg) => {
-          if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+          if (msg.type() !== "error") return;
+          const text = msg.text();
+          if (!allowedConsoleErrors.some((re) => re.test(text))) problems.push(`console error: ${text}`);
         });
         page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
       };

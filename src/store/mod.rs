@@ -87,7 +87,10 @@ mod tests {
         let again = open(&url).await.unwrap();
         assert_eq!(again.schema().await.unwrap(), schema);
         again.close().await;
-        assert!(again.ping().await.is_err(), "a closed store must not answer");
+        assert!(
+            again.ping().await.is_err(),
+            "a closed store must not answer"
+        );
     }
 
     #[tokio::test]

@@ -1,0 +1,182 @@
+//! Shared helpers of the integration tests: databases on both backends, an in-process server,
+//! and a minimal HTTP/1.1 client over a plain TCP socket.
+#![allow(dead_code)]
+
+use dx0::server::{router, AppState, Shutdown};
+use dx0::store::{self, Store};
+use leptos::config::LeptosOptions;
+use sqlx::Connection;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A database for one test: an SQLite file in a temporary directory, or a fresh PostgreSQL
+/// database on the server named by `DX0_TEST_POSTGRES_URL`.
+pub struct TestDb {
+    pub name: &'static str,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// One database per backend. PostgreSQL is skipped only when no server was given and
+/// `DX0_REQUIRE_POSTGRES` is not `1` (`make test` always gives one).
+pub async fn databases() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite_db()];
+    if let Some(db) = postgres_db().await {
+        dbs.push(db);
+    }
+    dbs
+}
+
+pub fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    TestDb {
+        name: "sqlite",
+        url,
+        _dir: Some(dir),
+    }
+}
+
+pub async fn postgres_db() -> Option<TestDb> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let Ok(admin) = std::env::var("DX0_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("DX0_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "DX0_REQUIRE_POSTGRES=1 but DX0_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("note: DX0_TEST_POSTGRES_URL not set, PostgreSQL half skipped");
+        return None;
+    };
+    let name = format!(
+        "dx0_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let base = admin.rsplit_once('/').expect("URL with a database").0;
+    Some(TestDb {
+        name: "postgres",
+        url: format!("{base}/{name}"),
+        _dir: None,
+    })
+}
+
+/// A server running in this process on a free port.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Arc<dyn Store>,
+    pub shutdown: Shutdown,
+}
+
+pub async fn spawn_app(db: &TestDb) -> TestApp {
+    let store = store::open(&db.url).await.expect("open the store");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = Shutdown::new();
+    let leptos = LeptosOptions::builder()
+        .output_name("dx0")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let app = router(AppState {
+        leptos,
+        store: store.clone(),
+        shutdown: shutdown.clone(),
+    });
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { shutdown.wait().await })
+                .await
+                .unwrap()
+        }
+    });
+    TestApp {
+        addr,
+        store,
+        shutdown,
+    }
+}
+
+/// A response: status code, headers (lower-cased names) and body.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+}
+
+/// Sends one HTTP/1.1 request and reads the whole answer.
+pub async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Response {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    parse_response(&raw)
+}
+
+fn parse_response(raw: &[u8]) -> Response {
+    let text = String::from_utf8_lossy(raw);
+    let (head, rest) = text.split_once("\r\n\r\n").expect("a complete response");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
+}

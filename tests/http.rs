@@ -1,0 +1,105 @@
+//! The HTTP side through the whole stack, on SQLite and PostgreSQL: health, readiness, the
+//! server-rendered page and its server function.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::{databases, http, spawn_app};
+
+#[tokio::test]
+async fn health_and_readiness_on_every_backend() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let health = http(app.addr, "GET", "/healthz", None).await;
+        assert_eq!(health.status, 200, "{}: {health:?}", db.name);
+        assert_eq!(health.json()["status"], "ok");
+
+        let ready = http(app.addr, "GET", "/readyz", None).await;
+        assert_eq!(ready.status, 200, "{}: {ready:?}", db.name);
+        let expected = if db.name == "postgres" {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        };
+        assert_eq!(ready.json()["database"], expected);
+
+        // With the database gone, the process is still healthy but not ready, and says why.
+        app.store.close().await;
+        let health = http(app.addr, "GET", "/healthz", None).await;
+        assert_eq!(health.status, 200);
+        let ready = http(app.addr, "GET", "/readyz", None).await;
+        assert_eq!(ready.status, 503, "{}: {ready:?}", db.name);
+        let body = ready.json();
+        assert_eq!(body["status"], "unavailable");
+        assert!(
+            body["reason"].as_str().unwrap().contains("database"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn home_page_is_server_rendered_with_the_database_figure() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let schema = app.store.schema().await.unwrap();
+        let page = http(app.addr, "GET", "/", None).await;
+        assert_eq!(page.status, 200, "{}", db.name);
+        assert!(page.body.contains("Sequential diagnosis"), "{}", page.body);
+        let figure = format!(r#"data-testid="schema-version">{}<"#, schema.version);
+        assert!(
+            page.body.contains(&figure),
+            "{}: no {figure} in page",
+            db.name
+        );
+        assert!(
+            page.body.contains("/pkg/dx0.js"),
+            "hydration script missing"
+        );
+        assert!(page.body.contains("/pkg/dx0.wasm"), "wasm preload missing");
+    }
+}
+
+#[tokio::test]
+async fn server_function_reads_the_database() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let res = http(app.addr, "POST", "/api/fn/system_status", Some("")).await;
+        assert_eq!(res.status, 200, "{}: {res:?}", db.name);
+        let body = res.json();
+        let expected = if db.name == "postgres" {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        };
+        assert_eq!(body["database"], expected);
+        assert_eq!(
+            body["schema_version"],
+            app.store.schema().await.unwrap().version
+        );
+
+        // A database fault is an error value with a safe message, not a leaked internal.
+        app.store.close().await;
+        let res = http(app.addr, "POST", "/api/fn/system_status", Some("")).await;
+        assert_eq!(res.status, 500, "{res:?}");
+        let body = res.json();
+        assert_eq!(body["code"], "internal");
+        assert!(
+            !body["message"].as_str().unwrap().contains("pool"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_page_is_404_in_the_app_frame() {
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let res = http(app.addr, "GET", "/no-such-page", None).await;
+    assert_eq!(res.status, 404);
+    assert!(res.body.contains("Page not found"), "{}", res.body);
+    assert!(
+        res.body.contains("aria-label=\"Main\""),
+        "navigation missing"
+    );
+}

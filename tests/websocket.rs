@@ -1,0 +1,148 @@
+//! The WebSocket `/api/v1/ws` through the whole stack, on SQLite and PostgreSQL.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::{databases, spawn_app};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(addr: SocketAddr) -> Socket {
+    let (socket, response) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws"))
+        .await
+        .expect("the upgrade succeeds");
+    assert_eq!(response.status(), 101);
+    socket
+}
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        match msg {
+            Message::Text(text) => return serde_json::from_str(&text).expect("JSON frame"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+async fn send(socket: &mut Socket, text: &str) {
+    socket.send(Message::Text(text.into())).await.unwrap();
+}
+
+#[tokio::test]
+async fn ping_round_trip_on_every_backend() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let mut socket = connect(app.addr).await;
+        send(&mut socket, r#"{"action":"ping","id":"p1"}"#).await;
+        let pong = next_json(&mut socket).await;
+        assert_eq!(pong["type"], "pong", "{}: {pong}", db.name);
+        assert_eq!(pong["id"], "p1");
+        assert_eq!(pong["version"], env!("CARGO_PKG_VERSION"));
+    }
+}
+
+#[tokio::test]
+async fn bad_frames_get_error_frames_and_the_socket_stays_open() {
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let mut socket = connect(app.addr).await;
+    let long = "x".repeat(10_001);
+    let cases = [
+        ("not json".to_string(), "invalid_json"),
+        ("[1,2,3]".to_string(), "invalid_json"),
+        (
+            json!({"action": "prescribe", "content": "x", "id": 9}).to_string(),
+            "invalid_action",
+        ),
+        (
+            json!({"action": "question", "content": ""}).to_string(),
+            "invalid_content",
+        ),
+        (
+            json!({"action": "test", "content": long}).to_string(),
+            "invalid_content",
+        ),
+        (
+            json!({"action": "question", "content": 42}).to_string(),
+            "invalid_content",
+        ),
+    ];
+    for (frame, code) in cases {
+        send(&mut socket, &frame).await;
+        let reply = next_json(&mut socket).await;
+        assert_eq!(reply["type"], "error", "{frame}: {reply}");
+        assert_eq!(reply["code"], code, "{frame}: {reply}");
+        assert!(reply["error"].as_str().is_some_and(|e| !e.is_empty()));
+    }
+    socket
+        .send(Message::Binary(vec![0, 159, 146, 150].into()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["code"], "invalid_json");
+
+    // Still open, and the id of a refused frame is echoed.
+    send(&mut socket, r#"{"action":"nope","content":"x","id":"a7"}"#).await;
+    assert_eq!(next_json(&mut socket).await["id"], "a7");
+    send(&mut socket, r#"{"action":"ping"}"#).await;
+    assert_eq!(next_json(&mut socket).await["type"], "pong");
+}
+
+#[tokio::test]
+async fn frames_are_answered_in_order_with_v1_fields() {
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let mut socket = connect(app.addr).await;
+    // v1: `action` may be omitted (a question); answers keep the v1 done-frame fields.
+    send(&mut socket, r#"{"content":"Any fever?","id":1}"#).await;
+    send(&mut socket, r#"{"action":"ping","id":2}"#).await;
+    send(&mut socket, r#"{"action":"test","content":"CBC","id":3}"#).await;
+    let first = next_json(&mut socket).await;
+    assert_eq!(first["id"], 1);
+    assert_eq!(first["type"], "done");
+    assert_eq!(first["done"], true);
+    assert!(first["reply"].is_string());
+    assert_eq!(first["cost"], json!(0.0));
+    assert_eq!(first["total_spent"], json!(0.0));
+    assert_eq!(first["ordered_tests"], json!([]));
+    assert_eq!(next_json(&mut socket).await["id"], 2);
+    assert_eq!(next_json(&mut socket).await["id"], 3);
+}
+
+#[tokio::test]
+async fn server_says_nothing_before_the_first_frame() {
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let mut socket = connect(app.addr).await;
+    let quiet = tokio::time::timeout(Duration::from_millis(300), socket.next()).await;
+    assert!(quiet.is_err(), "the server sent {quiet:?} unprompted");
+}
+
+#[tokio::test]
+async fn shutdown_closes_open_sockets_with_going_away() {
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let mut socket = connect(app.addr).await;
+    send(&mut socket, r#"{"action":"ping"}"#).await;
+    next_json(&mut socket).await;
+    app.shutdown.trigger();
+    let msg = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .expect("the server closes within 5 s");
+    match msg {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(frame.code, CloseCode::Away),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
