@@ -19,7 +19,7 @@ apt_install() {
     $sudo apt-get update -qq
     mkdir -p "$TOOLS" && touch "$TOOLS/.apt-updated"
   fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o Dpkg::Options::=--force-confold "$@" >/dev/null
 }
 
 install_build() {
@@ -53,8 +53,15 @@ install_test() {
 
 install_postgres() {
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    log "installing Debian postgresql"
+    log "installing Debian postgresql (server binaries; tests start their own server)"
     apt_install postgresql
+    # Debian may start a default cluster on install; nothing of ours uses it, and a server left
+    # running can keep CI from finishing.
+    if command -v pg_lsclusters >/dev/null; then
+      pg_lsclusters -h | awk '$4 == "online" {print $1, $2}' | while read -r ver name; do
+        pg_ctlcluster "$ver" "$name" stop || true
+      done
+    fi
   fi
 }
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Measures the release build: bundle sizes, start-up time, HTTP throughput and latency (wrk),
+# WebSocket round trips, and the server's memory. Bounded: every load runs a fixed time on
+# loopback and stops by itself.
+# Usage: bench/run.sh            (after `make build`; installs wrk from Debian when missing)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bin="target/release/dx0"
+[ -x "$bin" ] || { echo "build first: make build" >&2; exit 1; }
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --features ssr --example ws_ping -q
+
+port=3199
+dir="$(mktemp -d)"
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+
+echo "== bundle"
+for f in dx0.wasm dx0.js dx0.css; do
+  raw=$(stat -c %s "target/site/pkg/$f")
+  gz=$(gzip -9 -c "target/site/pkg/$f" | wc -c)
+  printf '%-9s %7d bytes  (%d bytes gzip)\n' "$f" "$raw" "$gz"
+done
+printf 'dx0 binary %d bytes\n' "$(stat -c %s "$bin")"
+
+echo "== start-up (new SQLite database, migrations included, until /healthz answers)"
+t0=$(date +%s%N)
+RUST_LOG=warn "$bin" serve --addr "127.0.0.1:$port" --database "sqlite:$dir/bench.db" >/dev/null &
+pid=$!
+until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.01; done
+echo "ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status"; }
+echo "RSS idle: $(rss)"
+
+echo "== HTTP (wrk, 2 threads, 32 connections, 10 s each)"
+for path in /healthz /readyz / ; do
+  echo "-- GET $path"
+  wrk -t2 -c32 -d10s --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|50%|99%|Non-2xx" || true
+done
+echo "RSS after load: $(rss)"
+
+echo "== WebSocket"
+target/release/examples/ws_ping "ws://127.0.0.1:$port/api/v1/ws" 5000
+echo "RSS at end: $(rss)"
