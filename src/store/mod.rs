@@ -1,5 +1,6 @@
 //! Storage behind one trait, with an SQLite and a PostgreSQL implementation.
 
+mod common;
 mod postgres;
 mod sqlite;
 
@@ -64,10 +65,6 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, AppError> {
         )))
     }
 }
-
-/// The SQL that reads the applied migrations; the same in both dialects.
-const SCHEMA_SQL: &str =
-    "SELECT COALESCE(MAX(version), 0), COUNT(*) FROM _sqlx_migrations WHERE success";
 
 #[cfg(test)]
 mod tests {

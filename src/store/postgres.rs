@@ -1,6 +1,6 @@
 //! The PostgreSQL store, for several instances sharing one database.
 
-use super::{Backend, SchemaInfo, Store, SCHEMA_SQL};
+use super::{common, Backend, SchemaInfo, Store};
 use crate::error::AppError;
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -33,14 +33,11 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<(), AppError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+        common::ping(&self.pool).await
     }
 
     async fn schema(&self) -> Result<SchemaInfo, AppError> {
-        let (version, applied): (i64, i64) =
-            sqlx::query_as(SCHEMA_SQL).fetch_one(&self.pool).await?;
-        Ok(SchemaInfo { version, applied })
+        common::schema(&self.pool).await
     }
 
     async fn close(&self) {
