@@ -104,11 +104,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let shutdown = shutdown.clone();
         async move { shutdown.wait().await }
     });
-    let server = tokio::spawn(async move { graceful.await });
-    shutdown.wait().await;
-    match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
-        Ok(joined) => joined??,
-        Err(_) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; stopping anyway"),
+    let mut server = tokio::spawn(async move { graceful.await });
+    tokio::select! {
+        // The server stopped by itself (an accept loop failure): report it.
+        joined = &mut server => joined??,
+        () = shutdown.wait() => match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
+            Ok(joined) => joined??,
+            Err(_) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; stopping anyway"),
+        },
     }
     store.close().await;
     tracing::info!("stopped");
