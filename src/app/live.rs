@@ -110,11 +110,7 @@ mod client {
             }
         };
 
-        let on_open = Closure::<dyn FnMut()>::new({
-            let ping = ping.clone();
-            move || ping()
-        });
-        let interval = set_interval_with_handle(ping, PING_EVERY).ok();
+        let interval = set_interval_with_handle(ping.clone(), PING_EVERY).ok();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let Some(text) = event.data().as_string() else {
                 return;
@@ -125,19 +121,21 @@ mod client {
             }
         });
         let was_open = Rc::new(Cell::new(false));
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
+        let on_open = Closure::<dyn FnMut()>::new({
             let was_open = was_open.clone();
-            move |_: CloseEvent| {
-                if let Some(handle) = interval {
-                    handle.clear();
-                }
-                state.set(LinkState::Disconnected);
-                // A socket that worked starts the back-off afresh.
-                retry(state, if was_open.get() { 0 } else { attempt + 1 });
+            move || {
+                was_open.set(true);
+                ping();
             }
         });
-        let mark_open = Closure::<dyn FnMut()>::new(move || was_open.set(true));
-        let _ = socket.add_event_listener_with_callback("open", mark_open.as_ref().unchecked_ref());
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+            if let Some(handle) = interval {
+                handle.clear();
+            }
+            state.set(LinkState::Disconnected);
+            // A socket that worked starts the back-off afresh.
+            retry(state, if was_open.get() { 0 } else { attempt + 1 });
+        });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
@@ -145,7 +143,6 @@ mod client {
         on_open.forget();
         on_message.forget();
         on_close.forget();
-        mark_open.forget();
     }
 
     fn retry(state: RwSignal<LinkState>, attempt: u32) {
