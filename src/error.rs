@@ -53,7 +53,6 @@ pub use server_side::AppError;
 #[cfg(feature = "ssr")]
 mod server_side {
     use super::UserError;
-    use axum::http::StatusCode;
 
     /// A real fault on the server. Expected outcomes (a refusal, a lockout) are values, not these.
     #[derive(Debug, thiserror::Error)]
@@ -70,14 +69,6 @@ mod server_side {
     }
 
     impl AppError {
-        /// The one HTTP status mapping for server faults.
-        pub fn status(&self) -> StatusCode {
-            match self {
-                AppError::Database(_) | AppError::Migration(_) => StatusCode::SERVICE_UNAVAILABLE,
-                AppError::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            }
-        }
-
         /// What the user may see: internals are logged here and never leaked.
         pub fn to_user(&self) -> UserError {
             tracing::error!(error = %self, "request failed");

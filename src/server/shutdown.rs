@@ -27,11 +27,6 @@ impl Shutdown {
         self.tx.send_replace(true);
     }
 
-    /// Whether the signal has fired.
-    pub fn is_triggered(&self) -> bool {
-        *self.tx.borrow()
-    }
-
     /// Returns once the signal has fired.
     pub async fn wait(&self) {
         let mut rx = self.tx.subscribe();
@@ -52,7 +47,8 @@ mod tests {
             let s = shutdown.clone();
             async move { s.wait().await }
         });
-        assert!(!shutdown.is_triggered());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!early.is_finished(), "a waiter returned before the trigger");
         shutdown.trigger();
         tokio::time::timeout(Duration::from_secs(1), early)
             .await
