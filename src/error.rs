@@ -66,6 +66,9 @@ mod server_side {
         /// The configuration cannot be used.
         #[error("configuration error: {0}")]
         Config(String),
+        /// Any other fault (a failed task, a signing failure).
+        #[error("internal error: {0}")]
+        Internal(String),
     }
 
     impl AppError {

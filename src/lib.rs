@@ -8,6 +8,8 @@ pub mod error;
 pub mod protocol;
 
 #[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod server;

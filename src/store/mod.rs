@@ -1,9 +1,14 @@
 //! Storage behind one trait, with an SQLite and a PostgreSQL implementation.
 
+pub mod auth;
 mod common;
 mod postgres;
 mod sqlite;
 
+pub use auth::{
+    AuthStore, CleanupReport, FailureScope, NewSession, RefreshUse, SessionKind, SessionRecord,
+    UserRecord,
+};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -41,7 +46,7 @@ pub struct SchemaInfo {
 
 /// Everything the server keeps, whatever the database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AuthStore + Send + Sync + 'static {
     /// Which engine this is.
     fn backend(&self) -> Backend;
     /// Checks that the database answers a query.

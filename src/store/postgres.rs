@@ -44,3 +44,5 @@ impl Store for PgStore {
         self.pool.close().await;
     }
 }
+
+super::auth::impl_auth_store!(PgStore, sqlx::Postgres);

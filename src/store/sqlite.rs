@@ -49,3 +49,5 @@ impl Store for SqliteStore {
         self.pool.close().await;
     }
 }
+
+super::auth::impl_auth_store!(SqliteStore, sqlx::Sqlite);

@@ -3,6 +3,10 @@
 //! The v1 frames are a contract with clients of the original project (see `shared/product.md`);
 //! everything we add is additive: extra fields and extra frame types, never a changed field.
 
+mod account;
+
+pub use account::{Group, LoginOutcome, SessionInfo, UserInfo};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

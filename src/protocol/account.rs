@@ -1,0 +1,100 @@
+//! Account DTOs shared by the browser and the server: who is signed in, what a sign-in attempt
+//! came to, and the sessions a user can see and end.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Group {
+    /// Works up cases (the default).
+    Physician,
+    /// Also exports FHIR bundles and sees every run.
+    Admin,
+}
+
+impl Group {
+    /// The stored and displayed spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Physician => "physician",
+            Group::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Group {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "physician" => Ok(Group::Physician),
+            "admin" => Ok(Group::Admin),
+            other => Err(format!("unknown group {other:?}")),
+        }
+    }
+}
+
+/// The signed-in user, as the UI shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// Login name.
+    pub name: String,
+    /// Group, read from the stored session.
+    pub group: Group,
+}
+
+/// What a sign-in attempt came to. Refusals are ordinary outcomes, not errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum LoginOutcome {
+    /// Signed in; the page to go to next.
+    SignedIn {
+        /// Who.
+        user: UserInfo,
+        /// A local path.
+        redirect: String,
+    },
+    /// Wrong name or password (the same answer for both).
+    Invalid {
+        /// What to tell the user.
+        message: String,
+    },
+    /// Too many failed attempts: refused even with the right password until the lock lifts.
+    LockedOut {
+        /// What to tell the user, including when it lifts.
+        message: String,
+        /// Seconds until it lifts.
+        retry_after: u64,
+    },
+    /// A name or password was missing.
+    Missing {
+        /// What to tell the user.
+        message: String,
+    },
+}
+
+/// One of the signed-in user's live sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Its id (safe to show its owner: it is not the cookie and cannot be turned into one).
+    pub id: String,
+    /// `browser` or `api`.
+    pub kind: String,
+    /// Where it was opened from, when known.
+    pub address: Option<String>,
+    /// Opened at (Unix ms).
+    pub created_at: i64,
+    /// Ends at (Unix ms).
+    pub expires_at: i64,
+    /// True for the session making this request.
+    pub current: bool,
+}
