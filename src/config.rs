@@ -1,6 +1,7 @@
 //! One typed configuration, read once from flags and the environment; secrets redacted in Debug.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,150 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create the database if needed, apply the schema migrations, and exit.
     Migrate(DatabaseArgs),
+    /// Manage accounts: add, list, remove, change a password, lift a lockout.
+    Users(UsersArgs),
+}
+
+/// `dx0 users …`
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: UsersCommand,
+}
+
+/// The account commands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account (group `physician` unless --admin); asks for the password twice.
+    Add {
+        /// Login name (letters, digits, `.`, `_`, `-`, `@`; stored in lower case).
+        name: String,
+        /// Put the account in the `admin` group.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from one line of standard input instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts with their group and creation date.
+    List,
+    /// Delete an account and end its sessions.
+    Remove {
+        /// Login name.
+        name: String,
+    },
+    /// Change an account's password and end its sessions.
+    Passwd {
+        /// Login name.
+        name: String,
+        /// Read the password from one line of standard input instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Forget an account's failed logins, lifting its lockout.
+    Unlock {
+        /// Login name.
+        name: String,
+    },
+}
+
+/// Sign-in, lockout and rate-limit settings of `dx0 serve`.
+#[derive(Clone, Args)]
+pub struct AuthArgs {
+    /// Secret that signs access tokens (at least 32 bytes; required in production). In
+    /// development an unset secret is generated once and kept in the database.
+    #[arg(long, env = "DX0_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Failed logins per account within the window before it is locked.
+    #[arg(long, env = "DX0_FAILED_LOGIN_LIMIT", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub failed_login_limit: u32,
+    /// Failed logins per client address within the window before it is locked.
+    #[arg(long, env = "DX0_FAILED_LOGIN_ADDRESS_LIMIT", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub failed_login_address_limit: u32,
+    /// The failed-login window, in seconds.
+    #[arg(long, env = "DX0_FAILED_LOGIN_WINDOW", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub failed_login_window: u64,
+    /// WebSocket messages per session within the window.
+    #[arg(long, env = "DX0_MESSAGE_RATE_LIMIT", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub message_rate_limit: u32,
+    /// The message window, in seconds.
+    #[arg(long, env = "DX0_MESSAGE_RATE_WINDOW", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub message_rate_window: u64,
+    /// Access-token lifetime, in seconds.
+    #[arg(long, env = "DX0_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub token_ttl: u64,
+    /// Login-session (and refresh-token) lifetime, in seconds.
+    #[arg(long, env = "DX0_SESSION_TTL", default_value_t = 7 * 24 * 3600, value_parser = clap::value_parser!(u64).range(60..))]
+    pub session_ttl: u64,
+    /// Take the client address from the rightmost `X-Forwarded-For` entry (only behind a proxy
+    /// you run).
+    #[arg(long, env = "DX0_TRUSTED_PROXY", action = ArgAction::Set, default_value_t = false, value_parser = BoolishValueParser::new())]
+    pub trusted_proxy: bool,
+}
+
+impl fmt::Debug for AuthArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthArgs")
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("failed_login_limit", &self.failed_login_limit)
+            .field(
+                "failed_login_address_limit",
+                &self.failed_login_address_limit,
+            )
+            .field("failed_login_window", &self.failed_login_window)
+            .field("message_rate_limit", &self.message_rate_limit)
+            .field("message_rate_window", &self.message_rate_window)
+            .field("token_ttl", &self.token_ttl)
+            .field("session_ttl", &self.session_ttl)
+            .field("trusted_proxy", &self.trusted_proxy)
+            .finish()
+    }
+}
+
+impl AuthArgs {
+    /// The limits and lifetimes these flags set.
+    pub fn policy(&self, production: bool) -> crate::auth::AuthPolicy {
+        crate::auth::AuthPolicy {
+            failed_login_limit: self.failed_login_limit,
+            failed_login_address_limit: self.failed_login_address_limit,
+            failed_login_window_secs: self.failed_login_window,
+            message_rate_limit: self.message_rate_limit,
+            message_rate_window_secs: self.message_rate_window,
+            token_ttl_secs: self.token_ttl,
+            session_ttl_secs: self.session_ttl,
+            secure_cookies: production,
+        }
+    }
+}
+
+/// The original project's environment names, accepted as aliases of ours.
+pub const ENV_ALIASES: &[(&str, &str)] = &[
+    ("FAILED_LOGIN_LIMIT", "DX0_FAILED_LOGIN_LIMIT"),
+    ("FAILED_LOGIN_COOLDOWN", "DX0_FAILED_LOGIN_WINDOW"),
+    ("MESSAGE_RATE_LIMIT", "DX0_MESSAGE_RATE_LIMIT"),
+    ("MESSAGE_RATE_WINDOW", "DX0_MESSAGE_RATE_WINDOW"),
+    ("UI_TOKEN_TTL", "DX0_TOKEN_TTL"),
+    ("UI_SECRET_KEY", "DX0_SECRET_KEY"),
+];
+
+/// The variables to set so that each alias present stands in for its unset `DX0_` name.
+pub fn alias_assignments(get: impl Fn(&str) -> Option<String>) -> Vec<(&'static str, String)> {
+    ENV_ALIASES
+        .iter()
+        .filter(|(_, ours)| get(ours).is_none())
+        .filter_map(|(alias, ours)| get(alias).map(|value| (*ours, value)))
+        .collect()
+}
+
+/// Copies aliases into their `DX0_` names; call before any thread starts (it sets variables).
+pub fn apply_env_aliases() {
+    for (name, value) in alias_assignments(|k| std::env::var(k).ok()) {
+        std::env::set_var(name, value);
+    }
 }
 
 /// Where the database is.
@@ -80,6 +225,9 @@ pub struct ServeArgs {
     /// Development or production.
     #[arg(long = "env", env = "DX0_ENV", value_enum, default_value_t = Environment::Development)]
     pub environment: Environment,
+    /// Sign-in, lockout and rate limits.
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
 /// Where the server runs.
@@ -176,6 +324,31 @@ mod tests {
         }
         let cli = Cli::try_parse_from(["dx0", "migrate", "--database", "sqlite:x.db"]).unwrap();
         assert!(matches!(cli.command(), Command::Migrate(d) if d.url == "sqlite:x.db"));
+    }
+
+    #[test]
+    fn original_names_stand_in_for_unset_ones() {
+        let env = |k: &str| match k {
+            "FAILED_LOGIN_COOLDOWN" => Some("60".to_string()),
+            "UI_SECRET_KEY" => Some("old".to_string()),
+            "DX0_SECRET_KEY" => Some("new".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            alias_assignments(env),
+            vec![("DX0_FAILED_LOGIN_WINDOW", "60".to_string())],
+            "an alias fills an unset name and never overrides a set one"
+        );
+        let cli = Cli::try_parse_from(["dx0", "--failed-login-limit", "3", "--trusted-proxy", "1"])
+            .unwrap();
+        assert_eq!(cli.serve.auth.failed_login_limit, 3);
+        assert!(cli.serve.auth.trusted_proxy);
+        assert!(Cli::try_parse_from(["dx0", "--message-rate-limit", "0"]).is_err());
+        let debug = format!(
+            "{:?}",
+            Cli::try_parse_from(["dx0", "--secret-key", "hunter2"]).unwrap()
+        );
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]

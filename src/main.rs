@@ -1,11 +1,17 @@
 //! The `dx0` binary: serves the web app (the default) and carries the command-line tools.
 
 use clap::Parser;
-use dx0::config::{redact_url, resolve_site_root, Cli, Command, Environment, LogFormat, ServeArgs};
+use dx0::auth::bootstrap::{prepare_accounts, run_background, signing_secret, DEMO_USER};
+use dx0::auth::{Auth, SystemClock};
+use dx0::config::{
+    apply_env_aliases, redact_url, resolve_site_root, Cli, Command, Environment, LogFormat,
+    ServeArgs,
+};
 use dx0::server::{self, AppState, Shutdown};
 use dx0::store;
 use leptos::config::{Env, LeptosOptions};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
@@ -13,6 +19,8 @@ use tracing_subscriber::EnvFilter;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn main() -> ExitCode {
+    // Before any thread exists: the original project's variable names stand in for ours.
+    apply_env_aliases();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -63,6 +71,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Users(args) => dx0::cli::users(args).await,
     }
 }
 
@@ -76,6 +85,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let store = store::open(&args.database.url).await?;
     tracing::info!(database = %redact_url(&args.database.url), backend = store.backend().name(), "database ready");
+    let production = args.environment == Environment::Production;
+    let secret =
+        signing_secret(store.as_ref(), args.auth.secret_key.as_deref(), production).await?;
+    let clock = Arc::new(SystemClock);
+    if prepare_accounts(store.as_ref(), clock.as_ref(), production).await? {
+        tracing::warn!(
+            "demo login active: {} / {} (development only; production refuses to start with it)",
+            DEMO_USER.0,
+            DEMO_USER.1
+        );
+    }
+    let auth = Auth::new(store.clone(), clock, &secret, args.auth.policy(production));
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
@@ -85,8 +106,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         leptos,
         store: store.clone(),
         shutdown: shutdown.clone(),
+        auth: auth.clone(),
+        trusted_proxy: args.auth.trusted_proxy,
+        production,
     };
     let app = server::router(state);
+    let background = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move { run_background(auth, async move { shutdown.wait().await }).await }
+    });
 
     tracing::info!(%addr, site_root = %site_root.display(), "listening");
     // The one line a person (or a test harness) reads to find the server.
@@ -100,7 +128,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             shutdown.trigger();
         }
     });
-    let graceful = axum::serve(listener, app).with_graceful_shutdown({
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let graceful = axum::serve(listener, service).with_graceful_shutdown({
         let shutdown = shutdown.clone();
         async move { shutdown.wait().await }
     });
@@ -113,6 +142,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Err(_) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; stopping anyway"),
         },
     }
+    let _ = background.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{databases, spawn_app};
+use common::{databases, demo_token, spawn_app};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -14,10 +14,13 @@ use tokio_tungstenite::tungstenite::Message;
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Logs in as the demo user and opens a socket with its access token.
 async fn connect(addr: SocketAddr) -> Socket {
-    let (socket, response) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws"))
-        .await
-        .expect("the upgrade succeeds");
+    let token = demo_token(addr).await;
+    let (socket, response) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/api/v1/ws?token={token}"))
+            .await
+            .expect("the upgrade succeeds");
     assert_eq!(response.status(), 101);
     socket
 }

@@ -98,3 +98,42 @@ pub struct SessionInfo {
     /// True for the session making this request.
     pub current: bool,
 }
+
+/// Where to go after signing in: `next` when it is a path on this site, else `/`. Anything that
+/// could leave the site (`//host`, `/\host`, a scheme) falls back to `/`.
+pub fn safe_next(next: &str) -> String {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n', '\t'])
+        && next.len() <= 2048;
+    if local && next != "/login" && !next.starts_with("/login?") {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next("/account?tab=1"), "/account?tab=1");
+        assert_eq!(safe_next("//evil.example/x"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/login?next=/x"), "/");
+        assert_eq!(safe_next("/a\r\nSet-Cookie: x"), "/");
+    }
+
+    #[test]
+    fn groups_round_trip() {
+        for g in [Group::Physician, Group::Admin] {
+            assert_eq!(g.as_str().parse::<Group>().unwrap(), g);
+        }
+        assert!("root".parse::<Group>().is_err());
+    }
+}

@@ -5,7 +5,7 @@
 
 mod account;
 
-pub use account::{Group, LoginOutcome, SessionInfo, UserInfo};
+pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,17 +1,23 @@
 //! The web edge: router, state, health checks, the WebSocket, and the server-function helpers.
 //! It translates HTTP and WebSocket traffic into calls on the store and the engine.
 
+mod api;
+mod client;
 pub mod fns;
 mod health;
 mod shutdown;
 mod ws;
 
+pub use client::client_address;
+
 pub use shutdown::Shutdown;
 
 use crate::app::{shell, App};
+use crate::auth::Auth;
 use crate::store::Store;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -28,6 +34,12 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Tells long-lived connections (WebSockets) that the server is stopping.
     pub shutdown: Shutdown,
+    /// Accounts, sessions, tokens and limits.
+    pub auth: Auth,
+    /// Take client addresses from `X-Forwarded-For` (behind a trusted proxy only).
+    pub trusted_proxy: bool,
+    /// Running with `DX0_ENV=production`.
+    pub production: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -44,6 +56,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/ws", get(ws::upgrade))
+        .merge(
+            Router::new()
+                .route("/api/v1/login", post(api::login))
+                .route("/api/v1/refresh", post(api::refresh))
+                .route("/api/v1/logout", post(api::logout))
+                // Credentials are small; refuse anything bigger before reading it.
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
         .leptos_routes(&state, routes, {
             let options = state.leptos.clone();
             move || shell(options.clone())

@@ -1,40 +1,179 @@
-//! The WebSocket `/api/v1/ws`: frames in, frames out, in order; a bad frame gets an error frame
-//! and the socket stays open.
+//! The WebSocket `/api/v1/ws`: authenticated before the upgrade; frames in, frames out, in order;
+//! a bad frame gets an error frame and the socket stays open; past the message rate limit, or
+//! when its session is revoked, the socket closes.
 
+use super::api::{detail, internal};
 use super::AppState;
+use crate::auth::service::session_cookie_value;
 use crate::protocol::{
     parse_client_frame, Action, ClientFrame, DoneFrame, ErrorCode, ErrorFrame, Money, PongFrame,
     ServerFrame,
 };
+use crate::store::SessionRecord;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 /// The largest frame accepted; content is at most 10 000 characters (up to 40 000 bytes).
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Close code sent when the server stops ("going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code sent when the session is revoked or ends ("policy violation").
+const CLOSE_POLICY: u16 = 1008;
+/// Close code sent past the message rate limit ("try again later").
+const CLOSE_TRY_LATER: u16 = 1013;
 
-/// Upgrades the connection and runs the session loop.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    ws.max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| session(socket, state))
+/// The query of `/api/v1/ws` that this layer reads.
+#[derive(Debug, Default, Deserialize)]
+pub struct WsQuery {
+    /// An access token (the original API's way).
+    token: Option<String>,
 }
 
-async fn session(mut socket: WebSocket, state: AppState) {
-    tracing::debug!("websocket opened");
+/// Authenticates, then upgrades the connection and runs the session loop. Refusals happen
+/// before the upgrade, as plain HTTP answers.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    query: Result<Query<WsQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return detail(StatusCode::BAD_REQUEST, "Malformed query string");
+    };
+    let session = match authenticate(&state, &query, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| run(socket, state, session))
+}
+
+/// API clients by `?token=` or `Authorization: Bearer`; browsers by the session cookie, from
+/// this site's own pages only (the `Origin` must match the `Host`).
+async fn authenticate(
+    state: &AppState,
+    query: &WsQuery,
+    headers: &HeaderMap,
+) -> Result<SessionRecord, Response> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    if let Some(token) = query.token.as_deref().or(bearer) {
+        return match state.auth.session_for_access_token(token).await {
+            Ok(Some(session)) => Ok(session),
+            Ok(None) => Err(detail(StatusCode::UNAUTHORIZED, "Invalid or expired token")),
+            Err(err) => Err(internal(&err)),
+        };
+    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session_cookie_value);
+    let Some(cookie) = cookie else {
+        return Err(detail(StatusCode::UNAUTHORIZED, "Not authenticated"));
+    };
+    if !same_origin(headers, state.trusted_proxy) {
+        return Err(detail(
+            StatusCode::FORBIDDEN,
+            "Cross-origin WebSocket refused: connect from this site's pages or use a token",
+        ));
+    }
+    match state.auth.session_for_cookie(&cookie).await {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(detail(
+            StatusCode::UNAUTHORIZED,
+            "Session expired; sign in again",
+        )),
+        Err(err) => Err(internal(&err)),
+    }
+}
+
+/// True when the `Origin` names the host the request was sent to.
+fn same_origin(headers: &HeaderMap, trusted_proxy: bool) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(origin) = text("origin") else {
+        return false;
+    };
+    let host = trusted_proxy
+        .then(|| text("x-forwarded-host"))
+        .flatten()
+        .or_else(|| text("host"));
+    let Some(host) = host else {
+        return false;
+    };
+    let authority = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    authority.is_some_and(|a| a.eq_ignore_ascii_case(host.trim()))
+}
+
+async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord) {
+    tracing::debug!(user = %session.user_name, "websocket opened");
+    let mut watch = state.auth.watch(&session.id);
     loop {
         let incoming = tokio::select! {
             incoming = socket.recv() => incoming,
             () = state.shutdown.wait() => {
-                let close = CloseFrame { code: CLOSE_GOING_AWAY, reason: "server shutting down".into() };
-                let _ = socket.send(Message::Close(Some(close))).await;
+                close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
+                return;
+            }
+            () = watch.ended() => {
+                close(&mut socket, CLOSE_POLICY, "session ended").await;
                 return;
             }
         };
         let reply = match incoming {
-            Some(Ok(Message::Text(text))) => answer(&text),
+            Some(Ok(Message::Text(text))) => {
+                let parsed = parse_client_frame(&text);
+                // Keep-alive pings are not messages and do not count against the limit.
+                let is_ping = matches!(&parsed, Ok(f) if f.action == Action::Ping);
+                if !is_ping {
+                    match state.auth.allow_message(&session.id).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            let frame = ServerFrame::Error(ErrorFrame {
+                                error: "Rate limit exceeded".into(),
+                                code: ErrorCode::RateLimited,
+                                id: parsed.as_ref().ok().and_then(|f| f.id.clone()),
+                            });
+                            let _ = send(&mut socket, &frame).await;
+                            close(&mut socket, CLOSE_TRY_LATER, "rate limit exceeded").await;
+                            return;
+                        }
+                        Err(err) => {
+                            tracing::error!(error = %err, "cannot count a message");
+                            let frame = ServerFrame::Error(ErrorFrame {
+                                error: "internal error".into(),
+                                code: ErrorCode::Internal,
+                                id: None,
+                            });
+                            if send(&mut socket, &frame).await.is_err() {
+                                break;
+                            }
+                            continue;
+                        }
+                    }
+                }
+                match parsed {
+                    Ok(frame) => respond(frame),
+                    Err(err) => err.into_frame(),
+                }
+            }
             Some(Ok(Message::Binary(_))) => ServerFrame::Error(ErrorFrame {
                 error: "Binary frames are not supported: send JSON text".into(),
                 code: ErrorCode::InvalidJson,
@@ -55,12 +194,12 @@ async fn session(mut socket: WebSocket, state: AppState) {
     tracing::debug!("websocket closed");
 }
 
-/// Answers one text frame.
-fn answer(text: &str) -> ServerFrame {
-    match parse_client_frame(text) {
-        Ok(frame) => respond(frame),
-        Err(err) => err.into_frame(),
-    }
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 fn respond(frame: ClientFrame) -> ServerFrame {

@@ -2,6 +2,8 @@
 //! and a minimal HTTP/1.1 client over a plain TCP socket.
 #![allow(dead_code)]
 
+use dx0::auth::bootstrap::prepare_accounts;
+use dx0::auth::{Auth, AuthPolicy, SystemClock};
 use dx0::server::{router, AppState, Shutdown};
 use dx0::store::{self, Store};
 use leptos::config::LeptosOptions;
@@ -74,10 +76,35 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Arc<dyn Store>,
     pub shutdown: Shutdown,
+    pub auth: Auth,
 }
 
+/// How a test server is set up.
+#[derive(Clone, Default)]
+pub struct TestOptions {
+    pub policy: AuthPolicy,
+    pub trusted_proxy: bool,
+}
+
+/// The signing secret of test servers (so two test instances accept each other's tokens).
+pub const TEST_SECRET: &[u8] = b"integration tests' signing secret, 32+ bytes";
+
+/// A server with the default policy and the demo user `physician` / `secret`.
 pub async fn spawn_app(db: &TestDb) -> TestApp {
+    spawn_app_with(db, TestOptions::default()).await
+}
+
+pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
     let store = store::open(&db.url).await.expect("open the store");
+    prepare_accounts(store.as_ref(), &SystemClock, false)
+        .await
+        .expect("demo user");
+    let auth = Auth::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        TEST_SECRET,
+        options.policy.clone(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = Shutdown::new();
@@ -91,20 +118,64 @@ pub async fn spawn_app(db: &TestDb) -> TestApp {
         leptos,
         store: store.clone(),
         shutdown: shutdown.clone(),
+        auth: auth.clone(),
+        trusted_proxy: options.trusted_proxy,
+        production: false,
     });
+    tokio::spawn(dx0::auth::bootstrap::run_background(auth.clone(), {
+        let shutdown = shutdown.clone();
+        async move { shutdown.wait().await }
+    }));
     tokio::spawn({
         let shutdown = shutdown.clone();
         async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { shutdown.wait().await })
-                .await
-                .unwrap()
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await
+            .unwrap()
         }
     });
     TestApp {
         addr,
         store,
         shutdown,
+        auth,
+    }
+}
+
+/// Logs in through `/api/v1/login` and returns the JSON answer (access and refresh tokens).
+pub async fn api_login(addr: SocketAddr, user: &str, password: &str) -> Response {
+    let body = serde_json::json!({ "username": user, "password": password }).to_string();
+    request(
+        addr,
+        "POST",
+        "/api/v1/login",
+        &[("Content-Type", "application/json")],
+        Some(&body),
+    )
+    .await
+}
+
+/// The demo user's access token.
+pub async fn demo_token(addr: SocketAddr) -> String {
+    let response = api_login(addr, "physician", "secret").await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    response.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+impl Response {
+    /// The first value of a header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -123,13 +194,35 @@ impl Response {
     }
 }
 
-/// Sends one HTTP/1.1 request and reads the whole answer.
+/// Sends one HTTP/1.1 request (form-encoded body) and reads the whole answer.
 pub async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Response {
+    request(
+        addr,
+        method,
+        path,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body,
+    )
+    .await
+}
+
+/// Sends one HTTP/1.1 request with extra headers and reads the whole answer.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Response {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let body = body.unwrap_or("");
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+         {extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.unwrap();

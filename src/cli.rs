@@ -1,0 +1,144 @@
+//! The administrative commands of the `dx0` binary (`dx0 users …`). Output goes to stdout,
+//! errors to stderr with a non-zero exit.
+
+use crate::auth::bootstrap::DEMO_USER;
+use crate::auth::password::{check_new_password, hash_password, normalize_name};
+use crate::auth::{Clock, SystemClock};
+use crate::config::{UsersArgs, UsersCommand};
+use crate::protocol::Group;
+use crate::store::{self, FailureScope, Store};
+use anyhow::{bail, Context};
+use std::io::BufRead;
+
+/// Runs `dx0 users …`.
+pub async fn users(args: UsersArgs) -> anyhow::Result<()> {
+    let store = store::open(&args.database.url).await?;
+    let result = run_users(store.as_ref(), args.command).await;
+    store.close().await;
+    result
+}
+
+async fn run_users(store: &dyn Store, command: UsersCommand) -> anyhow::Result<()> {
+    let now = SystemClock.now_ms();
+    match command {
+        UsersCommand::Add {
+            name,
+            admin,
+            password_stdin,
+        } => {
+            let name = valid_name(&name)?;
+            if store.user_by_name(&name).await?.is_some() {
+                bail!("user {name:?} already exists");
+            }
+            let password = read_new_password(password_stdin)?;
+            let group = if admin {
+                Group::Admin
+            } else {
+                Group::Physician
+            };
+            let hash = hash_password(password).await?;
+            if store.add_user(&name, &hash, group, now).await?.is_none() {
+                bail!("user {name:?} already exists");
+            }
+            println!("added {name} ({group})");
+        }
+        UsersCommand::List => {
+            let users = store.list_users().await?;
+            println!("{:<32} {:<10} CREATED (UTC)", "NAME", "GROUP");
+            for user in users {
+                println!(
+                    "{:<32} {:<10} {}",
+                    user.name,
+                    user.group.as_str(),
+                    format_utc(user.created_at)
+                );
+            }
+        }
+        UsersCommand::Remove { name } => {
+            let name = valid_name(&name)?;
+            if !store.remove_user(&name).await? {
+                bail!("no user {name:?}");
+            }
+            println!("removed {name} and ended its sessions");
+        }
+        UsersCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let name = valid_name(&name)?;
+            if store.user_by_name(&name).await?.is_none() {
+                bail!("no user {name:?}");
+            }
+            let password = read_new_password(password_stdin)?;
+            if name == DEMO_USER.0 && password == DEMO_USER.1 {
+                bail!("that is the demo password; choose another");
+            }
+            let hash = hash_password(password).await?;
+            if !store.set_password(&name, &hash, now).await? {
+                bail!("no user {name:?}");
+            }
+            println!("changed the password of {name} and ended its sessions");
+        }
+        UsersCommand::Unlock { name } => {
+            let name = valid_name(&name)?;
+            store
+                .clear_failed_logins_for(FailureScope::Account, &name)
+                .await?;
+            println!("cleared the failed logins of {name}");
+        }
+    }
+    Ok(())
+}
+
+fn valid_name(name: &str) -> anyhow::Result<String> {
+    normalize_name(name).map_err(anyhow::Error::msg)
+}
+
+/// One line from stdin, or a no-echo prompt asked twice.
+fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        let first = rpassword::prompt_password("New password: ")
+            .context("cannot read the password (use --password-stdin without a terminal)")?;
+        let second =
+            rpassword::prompt_password("Repeat it: ").context("cannot read the password")?;
+        if first != second {
+            bail!("the passwords differ");
+        }
+        first
+    };
+    check_new_password(&password).map_err(anyhow::Error::msg)?;
+    Ok(password)
+}
+
+/// `YYYY-MM-DD HH:MM` of a Unix-millisecond time, in UTC.
+fn format_utc(ms: i64) -> String {
+    match cookie::time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => "?".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_utc;
+
+    #[test]
+    fn utc_dates_are_formatted() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00");
+        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
+    }
+}
