@@ -6,7 +6,8 @@ import * as path from "node:path";
 // The suite runs against the release build (`scripts/build.sh release`), started by Playwright:
 // once on an embedded SQLite database and, when a PostgreSQL URL is given, once more on it.
 const root = path.resolve(__dirname, "..");
-const binary = path.join(root, "target", "release", "dx0");
+// DX0_E2E_BINARY runs the suite against another build (e.g. target/debug/dx0 after a debug build).
+const binary = process.env.DX0_E2E_BINARY ?? path.join(root, "target", "release", "dx0");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dx0-e2e-"));
 const postgresUrl = process.env.DX0_E2E_POSTGRES_URL;
 if (process.env.DX0_REQUIRE_POSTGRES === "1" && !postgresUrl) {

@@ -2,6 +2,7 @@
 //! errors to stderr with a non-zero exit.
 
 use crate::auth::bootstrap::DEMO_USER;
+use crate::auth::clock::format_utc;
 use crate::auth::password::{check_new_password, hash_password, normalize_name};
 use crate::auth::{Clock, SystemClock};
 use crate::config::{UsersArgs, UsersCommand};
@@ -115,30 +116,4 @@ fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
     };
     check_new_password(&password).map_err(anyhow::Error::msg)?;
     Ok(password)
-}
-
-/// `YYYY-MM-DD HH:MM` of a Unix-millisecond time, in UTC.
-fn format_utc(ms: i64) -> String {
-    match cookie::time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
-        Err(_) => "?".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_utc;
-
-    #[test]
-    fn utc_dates_are_formatted() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00");
-        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
-    }
 }

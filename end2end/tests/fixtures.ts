@@ -5,6 +5,18 @@ export async function waitForHydration(page: Page) {
   await expect(page.locator(".app[data-hydrated]")).toHaveCount(1);
 }
 
+/** Signs in through the sign-in page and waits for the page it leads to. */
+export async function signIn(page: Page, user = "physician", password = "secret", next = "/") {
+  await page.goto(next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`);
+  await waitForHydration(page);
+  await page.getByLabel("User name").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => url.pathname === next.split("?")[0]);
+  await waitForHydration(page);
+  await expect(page.getByTestId("signed-in-user")).toHaveText(user);
+}
+
 /**
  * Every test fails on any console error or uncaught page error, in every page of its context.
  */

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, signIn, waitForHydration } from "./fixtures";
 
 test.describe("home page", () => {
   test("is complete without JavaScript (server-rendered)", async ({ browser, baseURL }) => {
@@ -19,17 +19,21 @@ test.describe("home page", () => {
     await expect(page.getByTestId("schema-version")).toHaveText(/^[1-9]\d*$/);
     await expect(figures.first()).toBeVisible();
     await expect(page.getByRole("contentinfo")).toContainText(/Dx0 v\d+\.\d+\.\d+/);
-    // Without JavaScript nothing hydrates and no socket is opened.
+    // Without JavaScript nothing hydrates; nobody is signed in, so there is no live link.
     await expect(page.locator(".app[data-hydrated]")).toHaveCount(0);
-    await expect(page.getByRole("status")).toHaveAttribute("data-state", "idle");
+    await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+    await expect(page.getByRole("status")).toHaveCount(0);
     await context.close();
   });
 
   test("hydrates, opens the WebSocket and calls the server function", async ({ page }, info) => {
     await page.goto("/");
     await waitForHydration(page);
+    // Signed out, the page opens no socket.
+    await expect(page.getByRole("status", { name: /live connection/i })).toHaveCount(0);
+    await signIn(page);
 
-    // WebSocket round trip: the badge pings /api/v1/ws and shows the answer.
+    // WebSocket round trip (signed in): the badge pings /api/v1/ws and shows the answer.
     const badge = page.getByRole("status", { name: /live connection/i });
     await expect(badge).toHaveAttribute("data-state", "connected");
     await expect(badge).toContainText(/Connected · \d+ ms/);

@@ -15,6 +15,8 @@ pub enum LinkState {
     Connected { rtt_ms: u32 },
     /// The socket closed; a retry is scheduled.
     Disconnected,
+    /// The server ended the session (signed out elsewhere, or expired): no retry.
+    Ended,
 }
 
 impl LinkState {
@@ -24,6 +26,7 @@ impl LinkState {
             LinkState::Connecting => "connecting",
             LinkState::Connected { .. } => "connected",
             LinkState::Disconnected => "disconnected",
+            LinkState::Ended => "ended",
         }
     }
 
@@ -33,6 +36,7 @@ impl LinkState {
             LinkState::Connecting => "Connecting…".to_string(),
             LinkState::Connected { rtt_ms } => format!("Connected · {rtt_ms} ms"),
             LinkState::Disconnected => "Disconnected, retrying".to_string(),
+            LinkState::Ended => "Signed out".to_string(),
         }
     }
 }
@@ -69,6 +73,8 @@ mod client {
     use wasm_bindgen::JsCast;
     use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+    /// The close code of an ended session: retrying would only be refused.
+    const CLOSE_SESSION_ENDED: u16 = 1008;
     /// How often an open socket is pinged.
     const PING_EVERY: Duration = Duration::from_secs(20);
     const PING: &str = r#"{"action":"ping","id":"live-badge"}"#;
@@ -128,9 +134,13 @@ mod client {
                 ping();
             }
         });
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
             if let Some(handle) = interval {
                 handle.clear();
+            }
+            if event.code() == CLOSE_SESSION_ENDED {
+                state.set(LinkState::Ended);
+                return;
             }
             state.set(LinkState::Disconnected);
             // A socket that worked starts the back-off afresh.

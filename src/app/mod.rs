@@ -1,13 +1,15 @@
 //! The Leptos UI: the document shell, the app frame and its pages. No database, no tokio here.
 
+mod account;
 mod home;
 mod live;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{path, SsrMode, StaticSegment};
 
+pub use account::{AccountPage, CurrentUser, LoginPage, RequireUser, UserMenu};
 pub use home::{get_system_status, HomePage};
 pub use live::LiveBadge;
 
@@ -41,6 +43,7 @@ pub fn App() -> impl IntoView {
     // reading the DOM) that the page is interactive.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    CurrentUser::provide();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/dx0.css"/>
@@ -69,12 +72,14 @@ pub fn App() -> impl IntoView {
                                 </li>
                             </ul>
                         </nav>
-                        <LiveBadge/>
+                        <UserMenu/>
                     </div>
                 </header>
                 <main id="main" class="container" tabindex="-1">
                     <Routes fallback=NotFound>
                         <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="site-footer">

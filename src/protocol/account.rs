@@ -91,10 +91,10 @@ pub struct SessionInfo {
     pub kind: String,
     /// Where it was opened from, when known.
     pub address: Option<String>,
-    /// Opened at (Unix ms).
-    pub created_at: i64,
-    /// Ends at (Unix ms).
-    pub expires_at: i64,
+    /// Opened at, `YYYY-MM-DD HH:MM` UTC.
+    pub created: String,
+    /// Ends at, `YYYY-MM-DD HH:MM` UTC.
+    pub expires: String,
     /// True for the session making this request.
     pub current: bool,
 }
