@@ -1,5 +1,7 @@
-//! Measures WebSocket round trips against a running server: N sequential pings on one socket.
-//! Usage: cargo run --release --features ssr --example ws_ping -- ws://127.0.0.1:3000/api/v1/ws [N]
+//! Measures WebSocket round trips against a running server: N sequential frames on one socket,
+//! either keep-alive pings (not counted) or questions (each counted against the message rate
+//! limit in the database).
+//! Usage: cargo run --release --features ssr --example ws_ping -- 'ws://HOST/api/v1/ws?token=T' [N] [ping|question]
 
 use futures_util::{SinkExt, StreamExt};
 use std::time::Instant;
@@ -12,6 +14,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .unwrap_or_else(|| "ws://127.0.0.1:3000/api/v1/ws".into());
     let n: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(2000);
+    let kind = args.next().unwrap_or_else(|| "ping".into());
+    if kind != "ping" && kind != "question" {
+        return Err(format!("unknown frame kind {kind:?}: ping or question").into());
+    }
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await?;
     let mut micros = Vec::with_capacity(n);
     let started = Instant::now();
@@ -19,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         socket
             .send(Message::Text(
-                format!(r#"{{"action":"ping","id":{i}}}"#).into(),
+                format!(r#"{{"action":"{kind}","content":"bench","id":"{i}"}}"#).into(),
             ))
             .await?;
         loop {
@@ -35,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     micros.sort_unstable();
     let pct = |p: f64| micros[((micros.len() - 1) as f64 * p) as usize];
     println!(
-        "ws_ping: {n} round trips in {:.2} s ({:.0}/s); p50 {} us, p99 {} us, max {} us",
+        "ws {kind}: {n} round trips in {:.2} s ({:.0}/s); p50 {} us, p99 {} us, max {} us",
         total.as_secs_f64(),
         n as f64 / total.as_secs_f64(),
         pct(0.50),

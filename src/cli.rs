@@ -1,7 +1,6 @@
 //! The administrative commands of the `dx0` binary (`dx0 users …`). Output goes to stdout,
 //! errors to stderr with a non-zero exit.
 
-use crate::auth::bootstrap::DEMO_USER;
 use crate::auth::clock::format_utc;
 use crate::auth::password::{check_new_password, hash_password, normalize_name};
 use crate::auth::{Clock, SystemClock};
@@ -71,9 +70,6 @@ async fn run_users(store: &dyn Store, command: UsersCommand) -> anyhow::Result<(
                 bail!("no user {name:?}");
             }
             let password = read_new_password(password_stdin)?;
-            if name == DEMO_USER.0 && password == DEMO_USER.1 {
-                bail!("that is the demo password; choose another");
-            }
             let hash = hash_password(password).await?;
             if !store.set_password(&name, &hash, now).await? {
                 bail!("no user {name:?}");

@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn dx0() -> Command {
@@ -13,13 +13,28 @@ fn dx0() -> Command {
     cmd.env_remove("DATABASE_URL")
         .env_remove("DX0_ADDR")
         .env("RUST_LOG", "warn");
+    // Nothing from the test runner's environment may change the settings under test.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("DX0_") {
+            cmd.env_remove(name);
+        }
+    }
+    for (alias, _) in dx0::config::ENV_ALIASES {
+        cmd.env_remove(alias);
+    }
     cmd
 }
 
 /// Starts `dx0 serve` on a free port and returns it with the address it printed.
 fn serve(database: &str) -> (Child, SocketAddr) {
+    serve_with(database, &[])
+}
+
+/// Starts `dx0 serve` with extra environment variables.
+fn serve_with(database: &str, envs: &[(&str, &str)]) -> (Child, SocketAddr) {
     let mut child = dx0()
         .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -118,5 +133,312 @@ fn sqlite_database_is_created_at_start() {
     let path = dir.path().join("fresh.db");
     let (mut child, _addr) = serve(&format!("sqlite:{}", path.display()));
     assert!(path.exists(), "the SQLite file was not created");
+    assert!(terminate(&mut child).success());
+}
+
+/// A signing secret long enough for production (40 bytes).
+const GOOD_SECRET: &str = "0123456789abcdefghij0123456789abcdefghij";
+
+fn sqlite_url(dir: &tempfile::TempDir, file: &str) -> String {
+    format!("sqlite:{}", dir.path().join(file).display())
+}
+
+/// Runs `dx0 users ARGS --database DB`, feeding `stdin` when given.
+fn users(database: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = dx0()
+        .args(["users", "--database", database])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dx0 users starts");
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+    }
+    wait_briefly(child)
+}
+
+/// Waits up to 20 s for a process that should end by itself, and returns its output.
+fn wait_briefly(mut child: Child) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "dx0 did not exit within 20 s; stderr:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The (name, group) rows of `dx0 users list`.
+fn user_rows(database: &str) -> Vec<(String, String)> {
+    let out = users(database, &["list"], None);
+    assert!(out.status.success(), "users list: {}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let header = lines.next().expect("a header line");
+    assert!(header.starts_with("NAME"), "{text}");
+    lines
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next().expect("a name").to_string();
+            let group = words.next().expect("a group").to_string();
+            (name, group)
+        })
+        .collect()
+}
+
+fn row(name: &str, group: &str) -> (String, String) {
+    (name.to_string(), group.to_string())
+}
+
+/// Runs `dx0 serve` expecting it to refuse to start: it must exit non-zero within 20 s (and
+/// never print the serving line). Returns its stderr.
+fn serve_refused(database: &str, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let started = Instant::now();
+    let child = dx0()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dx0 starts");
+    let output = wait_briefly(child);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?} to refuse",
+        started.elapsed()
+    );
+    let err = stderr(&output);
+    assert!(
+        !output.status.success(),
+        "dx0 serve should have refused:\n{err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("serving at"),
+        "it served before refusing"
+    );
+    err
+}
+
+async fn login_status(addr: SocketAddr, user: &str, password: &str) -> u16 {
+    common::api_login(addr, user, password).await.status
+}
+
+#[tokio::test]
+async fn users_add_list_passwd_and_remove_on_every_backend() {
+    for db in common::databases().await {
+        let url = db.url.as_str();
+        let out = users(
+            url,
+            &["add", "alice", "--password-stdin"],
+            Some("alice-password\n"),
+        );
+        assert!(out.status.success(), "{}: {}", db.name, stderr(&out));
+        assert_eq!(user_rows(url), [row("alice", "physician")], "{}", db.name);
+
+        let out = users(
+            url,
+            &["add", "Bob", "--admin", "--password-stdin"],
+            Some("bob-password\n"),
+        );
+        assert!(out.status.success(), "{}: {}", db.name, stderr(&out));
+        assert_eq!(
+            user_rows(url),
+            [row("alice", "physician"), row("bob", "admin")],
+            "{}",
+            db.name
+        );
+
+        let again = users(
+            url,
+            &["add", "alice", "--password-stdin"],
+            Some("another-password\n"),
+        );
+        assert!(
+            !again.status.success(),
+            "{}: a duplicate was added",
+            db.name
+        );
+        assert!(
+            stderr(&again).contains("already exists"),
+            "{}",
+            stderr(&again)
+        );
+
+        let short = users(url, &["add", "dave", "--password-stdin"], Some("short7c\n"));
+        assert!(
+            !short.status.success(),
+            "{}: a 7-character password",
+            db.name
+        );
+        assert!(stderr(&short).contains("at least 8"), "{}", stderr(&short));
+        assert!(!user_rows(url).iter().any(|(name, _)| name == "dave"));
+
+        let empty = users(url, &["add", "erin", "--password-stdin"], Some(""));
+        assert!(!empty.status.success(), "{}: an empty password", db.name);
+
+        let out = users(
+            url,
+            &["passwd", "alice", "--password-stdin"],
+            Some("new-alice-pw\n"),
+        );
+        assert!(out.status.success(), "{}: {}", db.name, stderr(&out));
+        let short = users(
+            url,
+            &["passwd", "alice", "--password-stdin"],
+            Some("tiny\n"),
+        );
+        assert!(!short.status.success());
+        let nobody = users(
+            url,
+            &["passwd", "nobody", "--password-stdin"],
+            Some("whatever-pw\n"),
+        );
+        assert!(!nobody.status.success());
+        assert!(stderr(&nobody).contains("no user"), "{}", stderr(&nobody));
+
+        // The new password is the one that works (accounts exist, so no demo user appears).
+        let (mut child, addr) = serve(url);
+        assert_eq!(
+            login_status(addr, "alice", "new-alice-pw").await,
+            200,
+            "{}",
+            db.name
+        );
+        assert_eq!(login_status(addr, "alice", "alice-password").await, 401);
+        assert_eq!(login_status(addr, "bob", "bob-password").await, 200);
+        assert_eq!(login_status(addr, "physician", "secret").await, 401);
+        assert!(terminate(&mut child).success());
+
+        let out = users(url, &["remove", "alice"], None);
+        assert!(out.status.success(), "{}: {}", db.name, stderr(&out));
+        assert_eq!(user_rows(url), [row("bob", "admin")], "{}", db.name);
+        let again = users(url, &["remove", "alice"], None);
+        assert_eq!(
+            again.status.code(),
+            Some(1),
+            "{}: {}",
+            db.name,
+            stderr(&again)
+        );
+        assert!(stderr(&again).contains("no user"), "{}", stderr(&again));
+    }
+}
+
+#[test]
+fn production_refuses_a_missing_or_short_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir, "prod.db");
+    let err = serve_refused(&url, &["--env", "production"], &[]);
+    assert!(err.contains("DX0_SECRET_KEY"), "{err}");
+
+    let err = serve_refused(&url, &[], &[("DX0_ENV", "production")]);
+    assert!(err.contains("DX0_SECRET_KEY"), "{err}");
+
+    let err = serve_refused(
+        &url,
+        &[],
+        &[("DX0_ENV", "production"), ("DX0_SECRET_KEY", "0123456789")],
+    );
+    assert!(err.contains("DX0_SECRET_KEY"), "{err}");
+    assert!(err.contains("10 bytes"), "{err}");
+}
+
+#[tokio::test]
+async fn development_creates_the_demo_user_and_production_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir, "demo.db");
+    let (mut child, addr) = serve(&url);
+    assert_eq!(login_status(addr, "physician", "secret").await, 200);
+    assert!(terminate(&mut child).success());
+    assert_eq!(user_rows(&url), [row("physician", "physician")]);
+
+    let production = [("DX0_ENV", "production"), ("DX0_SECRET_KEY", GOOD_SECRET)];
+    let err = serve_refused(&url, &[], &production);
+    assert!(err.contains("demo user"), "{err}");
+    assert!(!err.contains(GOOD_SECRET), "the secret leaked: {err}");
+
+    // Changing the demo password is one of the two remedies the message names.
+    let out = users(
+        &url,
+        &["passwd", "physician", "--password-stdin"],
+        Some("secret\n"),
+    );
+    assert!(
+        !out.status.success(),
+        "the CLI must refuse the demo password"
+    );
+    let out = users(
+        &url,
+        &["passwd", "physician", "--password-stdin"],
+        Some("a real password\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (mut child, addr) = serve_with(&url, &production);
+    assert_eq!(
+        common::http(addr, "GET", "/healthz", None).await.status,
+        200
+    );
+    assert_eq!(login_status(addr, "physician", "secret").await, 401);
+    assert_eq!(
+        login_status(addr, "physician", "a real password").await,
+        200
+    );
+    assert!(terminate(&mut child).success());
+}
+
+#[tokio::test]
+async fn production_serves_with_a_good_secret_and_no_demo_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir, "fresh.db");
+    let out = users(
+        &url,
+        &["add", "carol", "--password-stdin"],
+        Some("carol-password\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let (mut child, addr) = serve_with(
+        &url,
+        &[("DX0_ENV", "production"), ("DX0_SECRET_KEY", GOOD_SECRET)],
+    );
+    let health = common::http(addr, "GET", "/healthz", None).await;
+    assert_eq!(health.status, 200, "{health:?}");
+    assert_eq!(login_status(addr, "carol", "carol-password").await, 200);
+    assert_eq!(login_status(addr, "physician", "secret").await, 401);
+    assert!(terminate(&mut child).success());
+    assert_eq!(user_rows(&url), [row("carol", "physician")]);
+}
+
+#[tokio::test]
+async fn the_original_failed_login_limit_name_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir, "alias.db");
+    let (mut child, addr) = serve_with(&url, &[("FAILED_LOGIN_LIMIT", "2")]);
+    assert_eq!(login_status(addr, "physician", "wrong").await, 401);
+    assert_eq!(login_status(addr, "physician", "wrong").await, 401);
+    let third = common::api_login(addr, "physician", "secret").await;
+    assert_eq!(third.status, 429, "{third:?}");
+    assert!(third.header("retry-after").is_some());
+    // `dx0 users unlock` lifts it while the server runs.
+    let out = users(&url, &["unlock", "physician"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(login_status(addr, "physician", "secret").await, 200);
     assert!(terminate(&mut child).success());
 }

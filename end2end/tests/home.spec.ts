@@ -78,6 +78,15 @@ test.describe("home page", () => {
     const call = page.waitForResponse((r) => r.url().includes("/api/fn/system_status"));
     await button.click();
     expect((await call).status()).toBe(200);
+
+    // Signed in, the header (name, sign-out, live link) and the account page still fit.
+    await signIn(page, "physician", "secret", "/account");
+    await expect(page.getByRole("heading", { level: 1, name: "Account" })).toBeVisible();
+    const overflowSignedIn = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflowSignedIn).toBeLessThanOrEqual(0);
+    await expect(page.getByRole("button", { name: "Sign out" })).toBeInViewport();
   });
 
   test("follows the system's light and dark preference", async ({ page }) => {

@@ -10,7 +10,9 @@ use crate::store::{
     CleanupReport, FailureScope, NewSession, RefreshUse, SessionKind, SessionRecord, Store,
     UserRecord,
 };
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::OwnedMutexGuard;
 
 /// The limits and lifetimes, from the configuration.
 #[derive(Debug, Clone)]
@@ -98,6 +100,7 @@ pub struct Auth {
     keys: TokenKeys,
     policy: AuthPolicy,
     revocations: Revocations,
+    attempts: KeyedLocks,
 }
 
 impl Auth {
@@ -114,6 +117,7 @@ impl Auth {
             keys: TokenKeys::new(secret),
             policy,
             revocations: Revocations::new(),
+            attempts: KeyedLocks::default(),
         }
     }
 
@@ -139,7 +143,6 @@ impl Auth {
         password: &str,
         address: &str,
     ) -> Result<Verdict, AppError> {
-        let now = self.now();
         // The counter key for names that are not even valid is the raw (bounded) text, so such
         // attempts are counted like any other.
         let normalized = normalize_name(name);
@@ -147,6 +150,12 @@ impl Auth {
             Ok(n) => n.clone(),
             Err(_) => name.trim().to_lowercase().chars().take(128).collect(),
         };
+        // One attempt at a time per account and per address (in this process): the lock check
+        // and the failure it may record must not interleave, or concurrent guesses all pass the
+        // check before any failure is counted. Always account first, then address.
+        let _account_turn = self.attempts.lock(format!("account\n{account}")).await;
+        let _address_turn = self.attempts.lock(format!("address\n{address}")).await;
+        let now = self.now();
         if let Some(retry_after) = self.lock_remaining(now, &account, address).await? {
             return Ok(Verdict::Locked { retry_after });
         }
@@ -270,6 +279,7 @@ impl Auth {
             iat: now_secs,
             exp: now_secs.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)),
             typ: "access".into(),
+            jti: random_token()[..16].to_string(),
         };
         let access_token = self
             .keys
@@ -416,6 +426,45 @@ impl Auth {
             cookie.make_removal();
         }
         cookie.to_string()
+    }
+}
+
+/// Per-key async locks; a key's entry lives only while someone holds or awaits it.
+#[derive(Clone, Default)]
+struct KeyedLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
+
+/// A held key of [`KeyedLocks`].
+struct KeyTurn {
+    key: String,
+    locks: KeyedLocks,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl KeyedLocks {
+    async fn lock(&self, key: String) -> KeyTurn {
+        let mutex = {
+            let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            map.entry(key.clone()).or_default().clone()
+        };
+        let guard = mutex.lock_owned().await;
+        KeyTurn {
+            key,
+            locks: self.clone(),
+            _guard: guard,
+        }
+    }
+}
+
+impl Drop for KeyTurn {
+    fn drop(&mut self) {
+        let mut map = self.locks.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // Only the map and this turn's guard refer to it: nobody waits, so forget the key.
+        if map
+            .get(&self.key)
+            .is_some_and(|mutex| Arc::strong_count(mutex) <= 2)
+        {
+            map.remove(&self.key);
+        }
     }
 }
 

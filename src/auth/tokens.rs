@@ -38,6 +38,9 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Always `access`, so no other token kind signed with the key is taken for one.
     pub typ: String,
+    /// A random id, so two tokens issued in the same second still differ.
+    #[serde(default)]
+    pub jti: String,
 }
 
 /// Signs and checks access tokens with one HS256 secret.
@@ -91,6 +94,7 @@ mod tests {
             iat: 1_000,
             exp,
             typ: "access".into(),
+            jti: "j".into(),
         }
     }
 

@@ -2,6 +2,8 @@
 //! and a minimal HTTP/1.1 client over a plain TCP socket.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use dx0::auth::bootstrap::prepare_accounts;
 use dx0::auth::{Auth, AuthPolicy, SystemClock};
 use dx0::server::{router, AppState, Shutdown};
@@ -157,6 +159,57 @@ pub async fn api_login(addr: SocketAddr, user: &str, password: &str) -> Response
         Some(&body),
     )
     .await
+}
+
+/// POSTs a JSON body (raw text, so malformed bodies can be sent too) with extra headers.
+pub async fn post_json(
+    addr: SocketAddr,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    request(addr, "POST", path, &all, Some(body)).await
+}
+
+/// An access and refresh token from `/api/v1/login`.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub access: String,
+    pub refresh: String,
+}
+
+impl Pair {
+    /// The pair in a 200 answer of `/api/v1/login` or `/api/v1/refresh`.
+    pub fn from_response(response: &Response) -> Pair {
+        assert_eq!(response.status, 200, "{}", response.body);
+        let body = response.json();
+        Pair {
+            access: body["access_token"].as_str().expect("access_token").into(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .into(),
+        }
+    }
+}
+
+/// Logs in (asserting success) and returns the token pair.
+pub async fn login_pair(addr: SocketAddr, user: &str, password: &str) -> Pair {
+    Pair::from_response(&api_login(addr, user, password).await)
+}
+
+/// `POST /api/v1/refresh`.
+pub async fn api_refresh(addr: SocketAddr, refresh_token: &str) -> Response {
+    let body = serde_json::json!({ "refresh_token": refresh_token }).to_string();
+    post_json(addr, "/api/v1/refresh", &body, &[]).await
+}
+
+/// `POST /api/v1/logout`.
+pub async fn api_logout(addr: SocketAddr, refresh_token: &str) -> Response {
+    let body = serde_json::json!({ "refresh_token": refresh_token }).to_string();
+    post_json(addr, "/api/v1/logout", &body, &[]).await
 }
 
 /// The demo user's access token.
