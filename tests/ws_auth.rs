@@ -125,6 +125,7 @@ async fn bad_forged_and_revoked_tokens_are_refused() {
                 iat: now_ms() / 1000,
                 exp: now_ms() / 1000 + 3600,
                 typ: "access".into(),
+                jti: "forged".into(),
             })
             .unwrap();
         for token in ["garbage", "a.b.c", forged.as_str()] {
