@@ -87,19 +87,23 @@ test.describe("signing in", () => {
     const second = await browser.newContext({ baseURL });
     const a = await first.newPage();
     const b = await second.newPage();
-    await signIn(a);
-    await signIn(b, "physician", "secret", "/account");
+    // A signs in and reads which session is its own, then goes to the home page.
+    await signIn(a, "physician", "secret", "/account");
+    const own = a.getByRole("listitem").filter({ hasText: "This browser" });
+    const label = (await own.locator(".session-label").textContent())!.trim();
+    expect(label).toMatch(/^Browser session \S{8}$/);
+    await a.goto("/");
+    await waitForHydration(a);
     await expect(a.getByRole("status", { name: /live connection/i })).toHaveAttribute(
       "data-state",
       "connected",
     );
-    // From the second browser, end every other session: the first one's live link closes.
-    const ends = b.getByRole("button", { name: /^End / });
-    while ((await ends.count()) > 0) {
-      const answered = b.waitForResponse((r) => r.url().includes("/api/fn/end_session"));
-      await ends.first().click();
-      await answered;
-    }
+    // B, signed in elsewhere, ends A's session from its account page: A's live link closes.
+    await signIn(b, "physician", "secret", "/account");
+    const answered = b.waitForResponse((r) => r.url().includes("/api/fn/end_session"));
+    await b.getByRole("button", { name: `End ${label}` }).click();
+    expect((await answered).status()).toBe(200);
+    await expect(b.getByRole("button", { name: `End ${label}` })).toHaveCount(0);
     await expect(a.getByRole("status", { name: /live connection/i })).toHaveAttribute(
       "data-state",
       "ended",
