@@ -18,7 +18,20 @@ use tracing_subscriber::EnvFilter;
 /// How long open connections get to finish after SIGINT/SIGTERM.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Keeps the memory of password hashing from staying resident: each argon2id check allocates
+/// 19 MiB, and glibc's adaptive mmap threshold would otherwise serve later ones from per-thread
+/// heaps that never shrink (measured: 33 MB → 131 MB RSS after 20 logins). A fixed threshold
+/// makes such blocks mmapped and returned to the system when freed.
+fn tame_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator parameters; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
+    tame_allocator();
     // Before any thread exists: the original project's variable names stand in for ours.
     apply_env_aliases();
     let cli = Cli::parse();
