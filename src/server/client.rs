@@ -2,6 +2,7 @@
 //! `X-Forwarded-For`) and the browser session cookie.
 
 use super::AppState;
+use crate::auth::service::session_cookie_value;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use http::request::Parts;
 use http::HeaderMap;
@@ -28,6 +29,15 @@ pub fn client_address(
         }
     }
     peer.map_or_else(|| "unknown".to_string(), |p| p.ip().to_string())
+}
+
+/// The browser session cookie's value among a request's `Cookie` headers, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session_cookie_value)
 }
 
 /// The client address of a request, as an extractor.

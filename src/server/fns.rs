@@ -1,11 +1,10 @@
 //! Server-side bodies of the UI's server functions; the `#[server]` wrappers live beside the
 //! components in `app/` and call these.
 
-use super::client::client_address;
+use super::client::{client_address, session_cookie};
 use super::AppState;
 use crate::auth::bootstrap::{demo_user_active, DEMO_USER};
 use crate::auth::clock::format_utc;
-use crate::auth::service::session_cookie_value;
 use crate::auth::Verdict;
 use crate::error::{AppError, UserError};
 use crate::protocol::{safe_next, LoginOutcome, SessionInfo, SystemStatus, UserInfo};
@@ -42,13 +41,7 @@ async fn headers() -> Result<HeaderMap, UserError> {
 
 /// The live browser session of the request (named by its cookie), if any.
 pub async fn current_session(state: &AppState) -> Result<Option<SessionRecord>, UserError> {
-    let headers = headers().await?;
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(session_cookie_value);
-    match cookie {
+    match session_cookie(&headers().await?) {
         Some(cookie) => state
             .auth
             .session_for_cookie(&cookie)

@@ -3,8 +3,8 @@
 //! when its session is revoked, the socket closes.
 
 use super::api::{detail, internal};
+use super::client::session_cookie;
 use super::AppState;
-use crate::auth::service::session_cookie_value;
 use crate::protocol::{
     parse_client_frame, Action, ClientFrame, DoneFrame, ErrorCode, ErrorFrame, Money, PongFrame,
     ServerFrame,
@@ -79,12 +79,7 @@ async fn authenticate(
             Err(err) => Err(internal(&err)),
         };
     }
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(session_cookie_value);
-    let Some(cookie) = cookie else {
+    let Some(cookie) = session_cookie(headers) else {
         return Err(detail(StatusCode::UNAUTHORIZED, "Not authenticated"));
     };
     if !same_origin(headers, state.trusted_proxy) {

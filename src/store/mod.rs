@@ -1,6 +1,7 @@
 //! Storage behind one trait, with an SQLite and a PostgreSQL implementation.
 
 pub mod auth;
+mod auth_sql;
 mod common;
 mod postgres;
 mod sqlite;

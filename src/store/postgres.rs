@@ -45,4 +45,4 @@ impl Store for PgStore {
     }
 }
 
-super::auth::impl_auth_store!(PgStore, sqlx::Postgres);
+super::auth_sql::impl_auth_store!(PgStore, sqlx::Postgres);

@@ -50,4 +50,4 @@ impl Store for SqliteStore {
     }
 }
 
-super::auth::impl_auth_store!(SqliteStore, sqlx::Sqlite);
+super::auth_sql::impl_auth_store!(SqliteStore, sqlx::Sqlite);
