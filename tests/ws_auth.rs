@@ -320,6 +320,33 @@ async fn the_rate_limit_follows_the_session_to_a_new_socket() {
 }
 
 #[tokio::test]
+async fn a_reached_rate_limit_and_a_browser_session_survive_a_restart() {
+    for db in databases().await {
+        let first = spawn_app_with(&db, limited(3)).await;
+        let pair = login_pair(first.addr, "physician", "secret").await;
+        let cookie = browser_cookie(&first).await;
+        let mut socket = ws_bearer(first.addr, &pair.access).await.unwrap();
+        for n in 1..=3 {
+            ask(&mut socket, &format!("question {n}")).await;
+        }
+        drop(socket);
+        first.shutdown.trigger();
+        first.store.close().await;
+        drop(first);
+
+        let second = spawn_app_with(&db, limited(3)).await;
+        let mut socket = ws_bearer(second.addr, &pair.access).await.unwrap();
+        expect_rate_limited(&mut socket, &format!("{} after the restart", db.name)).await;
+        let origin = format!("http://{}", second.addr);
+        assert!(
+            ws_cookie(second.addr, &cookie, Some(&origin)).await.is_ok(),
+            "{}: the browser session from before the restart still opens a socket",
+            db.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn logout_closes_the_sessions_open_sockets_with_1008() {
     for db in databases().await {
         let app = spawn_app(&db).await;
