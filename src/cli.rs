@@ -4,7 +4,8 @@
 use crate::auth::clock::format_utc;
 use crate::auth::password::{check_new_password, hash_password, normalize_name};
 use crate::auth::{Clock, SystemClock};
-use crate::config::{UsersArgs, UsersCommand};
+use crate::config::{CasesArgs, CasesCommand, UsersArgs, UsersCommand};
+use crate::engine::Case;
 use crate::protocol::Group;
 use crate::store::{self, FailureScope, Store};
 use anyhow::{bail, Context};
@@ -112,4 +113,81 @@ fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
     };
     check_new_password(&password).map_err(anyhow::Error::msg)?;
     Ok(password)
+}
+
+/// Runs `dx0 cases …`.
+pub async fn cases(args: CasesArgs) -> anyhow::Result<()> {
+    let store = store::open(&args.database.url).await?;
+    let result = run_cases(store.as_ref(), args.command).await;
+    store.close().await;
+    result
+}
+
+async fn run_cases(store: &dyn Store, command: CasesCommand) -> anyhow::Result<()> {
+    let now = SystemClock.now_ms();
+    // Bundled cases are in every database the CLI touches, as in the server's.
+    crate::server::encounter::install_bundled_cases(store, now).await?;
+    match command {
+        CasesCommand::Import { path, replace } => {
+            let cases = crate::engine::import::read_cases(&path).map_err(|problems| {
+                anyhow::anyhow!(
+                    "nothing imported; {} problem(s):\n  {}",
+                    problems.len(),
+                    problems.join("\n  ")
+                )
+            })?;
+            let mut records = Vec::new();
+            for case in &cases {
+                let mut record = crate::server::encounter::case_record(case)?;
+                record.source = "imported".into();
+                record.is_default = false;
+                records.push(record);
+            }
+            match store.import_cases(&records, replace, now).await? {
+                Ok(n) => println!("imported {n} case(s) from {}", path.display()),
+                Err(problems) => bail!(
+                    "nothing imported; {} problem(s):\n  {}",
+                    problems.len(),
+                    problems.join("\n  ")
+                ),
+            }
+        }
+        CasesCommand::List => {
+            println!("{:<36} {:<9} {:<24} TITLE", "ID", "LEVEL", "SPECIALTY");
+            for case in store.list_cases().await? {
+                let default = if case.is_default { " (default)" } else { "" };
+                println!(
+                    "{:<36} {:<9} {:<24} {}{default}",
+                    case.id, case.difficulty, case.specialty, case.title
+                );
+            }
+        }
+        CasesCommand::Show { id } => {
+            let Some(record) = store.case(&id).await? else {
+                bail!("no case {id:?} (see `dx0 cases list`)");
+            };
+            let case: Case = serde_json::from_str(&record.body)?;
+            println!("{}", serde_json::to_string_pretty(&case)?);
+        }
+        CasesCommand::Export { out } => {
+            let mut cases = Vec::new();
+            for record in store.list_cases().await? {
+                cases.push(serde_json::from_str::<Case>(&record.body)?);
+            }
+            match out {
+                None => println!("{}", serde_json::to_string_pretty(&cases)?),
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                    for case in &cases {
+                        let path = dir.join(format!("{}.json", case.id));
+                        std::fs::write(&path, serde_json::to_string_pretty(case)? + "\n")
+                            .with_context(|| format!("cannot write {}", path.display()))?;
+                    }
+                    println!("wrote {} case(s) to {}", cases.len(), dir.display());
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -48,6 +48,46 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Manage accounts: add, list, remove, change a password, lift a lockout.
     Users(UsersArgs),
+    /// Manage cases: import, list, show, export.
+    Cases(CasesArgs),
+}
+
+/// `dx0 cases …`
+#[derive(Debug, Args)]
+pub struct CasesArgs {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CasesCommand,
+}
+
+/// The case commands.
+#[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// Import cases from a file or directory (native format, or the original project's JSON
+    /// list, per-case JSON with steps, or summary.txt/full.txt directories). All or nothing.
+    Import {
+        /// A file or directory.
+        path: PathBuf,
+        /// Overwrite previously imported cases with the same id.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List cases: id, difficulty, specialty, title.
+    List,
+    /// Print one case in the native format (answer key included).
+    Show {
+        /// Case id.
+        id: String,
+    },
+    /// Write every case in the native format: a JSON list on stdout, or one file per case.
+    Export {
+        /// Write `<id>.json` files into this directory instead.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `dx0 users …`
@@ -174,6 +214,7 @@ pub const ENV_ALIASES: &[(&str, &str)] = &[
     ("MESSAGE_RATE_WINDOW", "DX0_MESSAGE_RATE_WINDOW"),
     ("UI_TOKEN_TTL", "DX0_TOKEN_TTL"),
     ("UI_SECRET_KEY", "DX0_SECRET_KEY"),
+    ("UI_BUDGET_LIMIT", "DX0_BUDGET_LIMIT"),
 ];
 
 /// The variables to set so that each alias present stands in for its unset `DX0_` name.
@@ -228,6 +269,28 @@ pub struct ServeArgs {
     /// Sign-in, lockout and rate limits.
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// Costs and budgets of encounters.
+    #[command(flatten)]
+    pub encounter: EncounterArgs,
+}
+
+/// Costs, budgets and the default case.
+#[derive(Debug, Clone, Args)]
+pub struct EncounterArgs {
+    /// The price of one physician visit (a round of questions), in dollars.
+    #[arg(long, env = "DX0_VISIT_COST", default_value = "300", value_parser = parse_money)]
+    pub visit_cost: crate::protocol::Money,
+    /// Budget of new encounters when the socket gives none (`&budget=` wins), in dollars.
+    #[arg(long, env = "DX0_BUDGET_LIMIT", value_parser = parse_money)]
+    pub budget_limit: Option<crate::protocol::Money>,
+    /// The case a socket opens when it names none (default: the bundled default case).
+    #[arg(long, env = "DX0_DEFAULT_CASE")]
+    pub default_case: Option<String>,
+}
+
+fn parse_money(text: &str) -> Result<crate::protocol::Money, String> {
+    crate::protocol::Money::parse_dollars(text)
+        .ok_or_else(|| format!("{text:?} is not a dollar amount (e.g. 300 or 12.50)"))
 }
 
 /// Where the server runs.

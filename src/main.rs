@@ -85,6 +85,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Users(args) => dx0::cli::users(args).await,
+        Command::Cases(args) => dx0::cli::cases(args).await,
     }
 }
 
@@ -110,6 +111,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let auth = Auth::new(store.clone(), clock, &secret, args.auth.policy(production));
+    let cases = server::encounter::install_bundled_cases(store.as_ref(), auth.now()).await?;
+    tracing::info!(cases, "bundled cases ready");
+    let clinic = server::Clinic::offline(
+        args.encounter.visit_cost,
+        args.encounter.budget_limit,
+        args.encounter.default_case.clone(),
+    );
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;
@@ -122,6 +130,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth: auth.clone(),
         trusted_proxy: args.auth.trusted_proxy,
         production,
+        clinic,
     };
     let app = server::router(state);
     let background = tokio::spawn({

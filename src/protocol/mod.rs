@@ -222,6 +222,48 @@ pub struct DoneFrame {
     /// The client frame's `id`, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
+    /// The encounter this step belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encounter_id: Option<String>,
+    /// Present on the answer to a diagnosis: the verdict, or `null` for a case without a
+    /// recorded diagnosis.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_or_null"
+    )]
+    pub verdict: Option<Option<Verdict>>,
+    /// True when a price in this step was estimated.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimate: bool,
+}
+
+/// Reads a field that may be present with `null` (`Some(None)`) or absent (`None`, by default).
+fn present_or_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The judge's verdict, with the answer key revealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// 1–5.
+    pub score: u8,
+    /// Score ≥ 4.
+    pub correct: bool,
+    /// The true diagnosis.
+    pub diagnosis: String,
+    /// What was given.
+    pub given: String,
+    /// One line.
+    pub rationale: String,
+    /// The case's teaching points.
+    pub teaching_points: Vec<String>,
+    /// Everything spent.
+    pub total_cost: Money,
 }
 
 /// An error frame: v1 clients read `error`; ours also read the stable `code`.
@@ -254,6 +296,36 @@ impl Money {
     /// The amount in cents.
     pub fn cents(self) -> i64 {
         self.0
+    }
+
+    /// Parses a decimal dollar amount ("300", "12.5", "7.77"; at most two decimals, not
+    /// negative, at most a billion dollars).
+    pub fn parse_dollars(text: &str) -> Option<Money> {
+        let text = text.trim().trim_start_matches('$');
+        let (whole, frac) = match text.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (text, ""),
+        };
+        if whole.is_empty() && frac.is_empty()
+            || whole.len() > 10
+            || frac.len() > 2
+            || !whole.chars().all(|c| c.is_ascii_digit())
+            || !frac.chars().all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        let frac: i64 = match frac.len() {
+            0 => 0,
+            1 => frac.parse::<i64>().ok()? * 10,
+            _ => frac.parse().ok()?,
+        };
+        let cents = whole.checked_mul(100)?.checked_add(frac)?;
+        (cents <= 100_000_000_000).then_some(Money(cents))
     }
 }
 
@@ -300,6 +372,48 @@ pub struct SystemStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_verdict_and_a_null_verdict_differ() {
+        let mut done = DoneFrame {
+            reply: "r".into(),
+            done: true,
+            cost: Money(0),
+            total_spent: Money(0),
+            ordered_tests: vec![],
+            remaining_budget: None,
+            id: None,
+            encounter_id: Some("e1".into()),
+            verdict: Some(None),
+            estimate: false,
+        };
+        let text = serde_json::to_string(&ServerFrame::Done(done.clone())).unwrap();
+        assert!(text.contains(r#""verdict":null"#), "{text}");
+        assert!(!text.contains("estimate"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(&text).unwrap(),
+            ServerFrame::Done(done.clone())
+        );
+        done.verdict = None;
+        let text = serde_json::to_string(&ServerFrame::Done(done.clone())).unwrap();
+        assert!(!text.contains("verdict"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<ServerFrame>(&text).unwrap(),
+            ServerFrame::Done(done)
+        );
+    }
+
+    #[test]
+    fn dollar_amounts_parse_exactly() {
+        assert_eq!(Money::parse_dollars("300"), Some(Money(30_000)));
+        assert_eq!(Money::parse_dollars("7.77"), Some(Money(777)));
+        assert_eq!(Money::parse_dollars("12.5"), Some(Money(1_250)));
+        assert_eq!(Money::parse_dollars("$0.10"), Some(Money(10)));
+        assert_eq!(Money::parse_dollars("0"), Some(Money(0)));
+        for bad in ["", ".", "-5", "1.234", "abc", "1e3", "99999999999"] {
+            assert_eq!(Money::parse_dollars(bad), None, "{bad}");
+        }
+    }
     use serde_json::json;
 
     #[test]
@@ -360,6 +474,9 @@ mod tests {
             ordered_tests: vec![],
             remaining_budget: None,
             id: None,
+            encounter_id: None,
+            verdict: None,
+            estimate: false,
         });
         let text = serde_json::to_string(&done).unwrap();
         assert!(text.contains(r#""type":"done""#), "{text}");

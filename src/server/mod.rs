@@ -2,13 +2,16 @@
 //! It translates HTTP and WebSocket traffic into calls on the store and the engine.
 
 mod api;
+mod api_cases;
 mod client;
+pub mod encounter;
 pub mod fns;
 mod health;
 mod shutdown;
 mod ws;
 
 pub use client::client_address;
+pub use encounter::Clinic;
 
 pub use shutdown::Shutdown;
 
@@ -40,6 +43,8 @@ pub struct AppState {
     pub trusted_proxy: bool,
     /// Running with `DX0_ENV=production`.
     pub production: bool,
+    /// Prices, gatekeeper, judge and costs of encounters.
+    pub clinic: Clinic,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -56,6 +61,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/ws", get(ws::upgrade))
+        .route("/api/v1/case", get(api_cases::default_case))
+        .route("/api/v1/cases", get(api_cases::cases))
+        .route("/api/v1/tests", get(api_cases::tests))
+        .route("/api/v1/encounters", get(api_cases::encounters))
+        .route("/api/v1/encounters/{id}", get(api_cases::encounter))
         .merge(
             Router::new()
                 .route("/api/v1/login", post(api::login))

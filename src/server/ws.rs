@@ -4,10 +4,10 @@
 
 use super::api::{detail, internal};
 use super::client::session_cookie;
+use super::encounter::{self, Target};
 use super::AppState;
 use crate::protocol::{
-    parse_client_frame, Action, ClientFrame, DoneFrame, ErrorCode, ErrorFrame, Money, PongFrame,
-    ServerFrame,
+    parse_client_frame, Action, ErrorCode, ErrorFrame, Money, PongFrame, ServerFrame,
 };
 use crate::store::SessionRecord;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -26,11 +26,19 @@ const CLOSE_POLICY: u16 = 1008;
 /// Close code sent past the message rate limit ("try again later").
 const CLOSE_TRY_LATER: u16 = 1013;
 
-/// The query of `/api/v1/ws` that this layer reads.
+/// The query of `/api/v1/ws`.
 #[derive(Debug, Default, Deserialize)]
 pub struct WsQuery {
     /// An access token (the original API's way).
     token: Option<String>,
+    /// Budget of a new encounter, in dollars.
+    budget: Option<String>,
+    /// Work on this case.
+    case: Option<String>,
+    /// Resume this encounter (the caller's own).
+    encounter: Option<String>,
+    /// `1`: always start a new encounter.
+    new: Option<String>,
 }
 
 /// Authenticates, then upgrades the connection and runs the session loop. Refusals happen
@@ -48,13 +56,65 @@ pub async fn upgrade(
         Ok(session) => session,
         Err(response) => return response,
     };
+    let target = match target(&state, &query, &session).await {
+        Ok(target) => target,
+        Err(response) => return response,
+    };
     let ws = match ws {
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),
     };
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| run(socket, state, session))
+        .on_upgrade(move |socket| run(socket, state, session, target))
+}
+
+/// Which encounter the socket works on; a bad budget (400), an unknown case or an encounter
+/// that is missing or not the caller's (404) are refused before the upgrade.
+async fn target(
+    state: &AppState,
+    query: &WsQuery,
+    session: &SessionRecord,
+) -> Result<Target, Response> {
+    let budget = match query.budget.as_deref().filter(|b| !b.trim().is_empty()) {
+        None => state.clinic.default_budget,
+        Some(text) => match Money::parse_dollars(text) {
+            Some(budget) => Some(budget),
+            None => {
+                return Err(detail(
+                    StatusCode::BAD_REQUEST,
+                    "budget must be a dollar amount of at least 0 with at most two decimals",
+                ))
+            }
+        },
+    };
+    if let Some(id) = query.encounter.as_deref().filter(|e| !e.is_empty()) {
+        return match state.store.encounter(id).await {
+            Ok(Some(found)) if found.user_id == session.user_id => Ok(Target::Encounter(found.id)),
+            Ok(_) => Err(detail(StatusCode::NOT_FOUND, "No such encounter")),
+            Err(err) => Err(internal(&err)),
+        };
+    }
+    let case_id = match query.case.as_deref().filter(|c| !c.is_empty()) {
+        Some(id) => match state.store.case(id).await {
+            Ok(Some(case)) => case.id,
+            Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No such case")),
+            Err(err) => return Err(internal(&err)),
+        },
+        None => match state.clinic.default_case.clone() {
+            Some(id) => id,
+            None => match state.store.default_case_id().await {
+                Ok(Some(id)) => id,
+                Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No case is loaded")),
+                Err(err) => return Err(internal(&err)),
+            },
+        },
+    };
+    Ok(Target::Case {
+        case_id,
+        new: matches!(query.new.as_deref(), Some("1" | "true" | "yes")),
+        budget,
+    })
 }
 
 /// API clients by `?token=` or `Authorization: Bearer`; browsers by the session cookie, from
@@ -117,7 +177,7 @@ fn same_origin(headers: &HeaderMap, trusted_proxy: bool) -> bool {
     authority.is_some_and(|a| a.eq_ignore_ascii_case(host.trim()))
 }
 
-async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord) {
+async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut target: Target) {
     tracing::debug!(user = %session.user_name, "websocket opened");
     let mut watch = state.auth.watch(&session.id);
     loop {
@@ -165,15 +225,26 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord) {
                     }
                 }
                 match parsed {
-                    Ok(frame) => respond(frame),
-                    Err(err) => err.into_frame(),
+                    Ok(frame) if frame.action == Action::Ping => vec![pong(frame.id)],
+                    Ok(frame) => {
+                        encounter::step(
+                            &state,
+                            &session,
+                            &mut target,
+                            frame.action,
+                            &frame.content,
+                            frame.id,
+                        )
+                        .await
+                    }
+                    Err(err) => vec![err.into_frame()],
                 }
             }
-            Some(Ok(Message::Binary(_))) => ServerFrame::Error(ErrorFrame {
+            Some(Ok(Message::Binary(_))) => vec![ServerFrame::Error(ErrorFrame {
                 error: "Binary frames are not supported: send JSON text".into(),
                 code: ErrorCode::InvalidJson,
                 id: None,
-            }),
+            })],
             // Pings are answered by the library; pongs need nothing.
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(Message::Close(_))) | None => break,
@@ -182,8 +253,10 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord) {
                 break;
             }
         };
-        if send(&mut socket, &reply).await.is_err() {
-            break;
+        for frame in &reply {
+            if send(&mut socket, frame).await.is_err() {
+                return;
+            }
         }
     }
     tracing::debug!("websocket closed");
@@ -197,23 +270,11 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-fn respond(frame: ClientFrame) -> ServerFrame {
-    match frame.action {
-        Action::Ping => ServerFrame::Pong(PongFrame {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            id: frame.id,
-        }),
-        // No case engine is attached to the socket yet: acknowledge without charging.
-        Action::Question | Action::Test | Action::Diagnosis => ServerFrame::Done(DoneFrame {
-            reply: "No case is open on this server yet, so nothing was charged.".into(),
-            done: true,
-            cost: Money(0),
-            total_spent: Money(0),
-            ordered_tests: Vec::new(),
-            remaining_budget: None,
-            id: frame.id,
-        }),
-    }
+fn pong(id: Option<serde_json::Value>) -> ServerFrame {
+    ServerFrame::Pong(PongFrame {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        id,
+    })
 }
 
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::Error> {

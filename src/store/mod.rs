@@ -2,6 +2,7 @@
 
 pub mod auth;
 mod auth_sql;
+pub mod cases;
 mod common;
 mod postgres;
 mod sqlite;
@@ -10,6 +11,7 @@ pub use auth::{
     AuthStore, CleanupReport, FailureScope, NewSession, RefreshUse, SessionKind, SessionRecord,
     UserRecord,
 };
+pub use cases::{CaseRecord, CaseStore, EncounterRecord};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -47,7 +49,7 @@ pub struct SchemaInfo {
 
 /// Everything the server keeps, whatever the database.
 #[async_trait]
-pub trait Store: AuthStore + Send + Sync + 'static {
+pub trait Store: AuthStore + CaseStore + Send + Sync + 'static {
     /// Which engine this is.
     fn backend(&self) -> Backend;
     /// Checks that the database answers a query.

@@ -107,6 +107,9 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         TEST_SECRET,
         options.policy.clone(),
     );
+    dx0::server::encounter::install_bundled_cases(store.as_ref(), auth.now())
+        .await
+        .expect("bundled cases");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = Shutdown::new();
@@ -123,6 +126,7 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         auth: auth.clone(),
         trusted_proxy: options.trusted_proxy,
         production: false,
+        clinic: dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None),
     });
     tokio::spawn(dx0::auth::bootstrap::run_background(auth.clone(), {
         let shutdown = shutdown.clone();

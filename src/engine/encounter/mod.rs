@@ -1,0 +1,298 @@
+//! One work-up of one case: the state (spend, visit round, ordered tests, transcript, verdict)
+//! and the step function that applies an action to it. A refused step changes nothing.
+
+use super::case::Case;
+use super::gatekeeper::Gatekeeper;
+use super::judge::Judge;
+use super::prices::{split_order, Lookup, PriceTable};
+use crate::protocol::{Action, ErrorCode, Money, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// What the engine needs besides the state.
+pub struct Engine<'a> {
+    /// The case being worked.
+    pub case: &'a Case,
+    /// Prices.
+    pub prices: &'a PriceTable,
+    /// Answers questions and tests.
+    pub gatekeeper: &'a dyn Gatekeeper,
+    /// Scores the diagnosis.
+    pub judge: &'a dyn Judge,
+    /// The price of one physician visit (a round of questions).
+    pub visit_cost: Money,
+}
+
+/// A test ordered in the encounter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderedTest {
+    /// Canonical name.
+    pub name: String,
+    /// CPT code.
+    pub cpt: String,
+    /// What was charged.
+    pub price: Money,
+    /// The report.
+    pub result: String,
+    /// True when the price is an estimate.
+    #[serde(default)]
+    pub estimate: bool,
+}
+
+/// One exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    /// question, test or diagnosis.
+    pub action: Action,
+    /// What the physician sent.
+    pub content: String,
+    /// What the case answered.
+    pub reply: String,
+    /// What it cost.
+    pub cost: Money,
+}
+
+/// Open or closed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Accepting actions.
+    #[default]
+    Open,
+    /// A diagnosis was given.
+    Closed,
+}
+
+/// The whole state of an encounter (what the database keeps after every turn).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncounterState {
+    /// Spend so far.
+    pub spent: Money,
+    /// The budget fixed at creation.
+    pub budget: Option<Money>,
+    /// True between the first question of a round and the next test or diagnosis.
+    pub in_visit: bool,
+    /// How many visits were charged.
+    pub visits: u32,
+    /// Every test ordered, in order (repeats included).
+    pub ordered: Vec<OrderedTest>,
+    /// Every exchange.
+    pub transcript: Vec<Turn>,
+    /// Open or closed.
+    pub status: Status,
+    /// The verdict, once given (`None` also for a case without a diagnosis).
+    pub verdict: Option<Verdict>,
+}
+
+/// What a step produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepOutcome {
+    /// The reply text.
+    pub reply: String,
+    /// What this step cost.
+    pub cost: Money,
+    /// Set on a diagnosis: the verdict, or `None` for a case without a diagnosis.
+    pub verdict: Option<Option<Verdict>>,
+    /// True when a price in this step was estimated.
+    pub estimate: bool,
+}
+
+/// Why a step was refused (nothing changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Machine code.
+    pub code: ErrorCode,
+    /// Human text.
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl EncounterState {
+    /// A new encounter with an optional budget.
+    pub fn new(budget: Option<Money>) -> Self {
+        Self {
+            budget,
+            ..Self::default()
+        }
+    }
+
+    /// What is left of the budget, if one is set.
+    pub fn remaining(&self) -> Option<Money> {
+        self.budget.map(|b| Money(b.0 - self.spent.0))
+    }
+
+    /// Names of the tests ordered so far, in order.
+    pub fn ordered_names(&self) -> Vec<String> {
+        self.ordered.iter().map(|t| t.name.clone()).collect()
+    }
+
+    fn affordable(&self, cost: Money, what: &str) -> Result<(), Refusal> {
+        match self.budget {
+            Some(budget) if self.spent.0 + cost.0 > budget.0 => Err(Refusal::new(
+                ErrorCode::OverBudget,
+                format!(
+                    "Over budget: {what} costs ${cost}, but only ${} of the ${budget} budget is left. Nothing was charged.",
+                    Money(budget.0 - self.spent.0)
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies one action. On a refusal the state is unchanged.
+    pub fn step(
+        &mut self,
+        engine: &Engine<'_>,
+        action: Action,
+        content: &str,
+    ) -> Result<StepOutcome, Refusal> {
+        if self.status == Status::Closed {
+            return Err(Refusal::new(ErrorCode::EncounterClosed, "encounter closed"));
+        }
+        let outcome = match action {
+            Action::Question => self.question(engine, content)?,
+            Action::Test => self.order(engine, content)?,
+            Action::Diagnosis => self.diagnose(engine, content),
+            Action::Ping => {
+                return Err(Refusal::new(
+                    ErrorCode::InvalidAction,
+                    "ping is not an encounter action",
+                ))
+            }
+        };
+        self.spent = Money(self.spent.0 + outcome.cost.0);
+        self.transcript.push(Turn {
+            action,
+            content: content.to_string(),
+            reply: outcome.reply.clone(),
+            cost: outcome.cost,
+        });
+        Ok(outcome)
+    }
+
+    fn question(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
+        let cost = if self.in_visit {
+            Money(0)
+        } else {
+            engine.visit_cost
+        };
+        if cost.0 > 0 {
+            self.affordable(cost, "a physician visit")?;
+        }
+        let reply = engine.gatekeeper.answer(engine.case, content);
+        if !self.in_visit {
+            self.in_visit = true;
+            self.visits += 1;
+        }
+        Ok(StepOutcome {
+            reply,
+            cost,
+            verdict: None,
+            estimate: false,
+        })
+    }
+
+    fn order(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
+        let parts = split_order(content);
+        let mut found = Vec::new();
+        let mut unknown = Vec::new();
+        for part in &parts {
+            match engine.prices.lookup(part) {
+                Lookup::Found(test) => found.push(test),
+                Lookup::Unknown(suggestions) => unknown.push((part.clone(), suggestions)),
+            }
+        }
+        if let Some((name, suggestions)) = unknown.first() {
+            let names: Vec<&str> = suggestions.iter().map(|t| t.name.as_str()).collect();
+            let hint = if names.is_empty() {
+                String::new()
+            } else {
+                format!(" Did you mean: {}?", names.join("; "))
+            };
+            return Err(Refusal::new(
+                ErrorCode::UnknownTest,
+                format!("Unknown test \"{name}\": it is not in the price table.{hint}"),
+            ));
+        }
+        let cost = Money(found.iter().map(|t| t.price.0).sum());
+        let what = if found.len() == 1 {
+            found[0].name.clone()
+        } else {
+            format!("this order of {} tests", found.len())
+        };
+        self.affordable(cost, &what)?;
+        self.in_visit = false;
+        let mut lines = Vec::new();
+        for test in found {
+            let previous = self
+                .ordered
+                .iter()
+                .find(|o| o.cpt == test.cpt)
+                .map(|o| o.result.clone());
+            let result = previous.unwrap_or_else(|| engine.gatekeeper.result(engine.case, test));
+            lines.push(format!("{result} [${}]", test.price));
+            self.ordered.push(OrderedTest {
+                name: test.name.clone(),
+                cpt: test.cpt.clone(),
+                price: test.price,
+                result,
+                estimate: false,
+            });
+        }
+        Ok(StepOutcome {
+            reply: lines.join("\n"),
+            cost,
+            verdict: None,
+            estimate: false,
+        })
+    }
+
+    fn diagnose(&mut self, engine: &Engine<'_>, content: &str) -> StepOutcome {
+        self.in_visit = false;
+        self.status = Status::Closed;
+        let judgement = engine.judge.judge(engine.case, content);
+        let verdict = match (judgement, &engine.case.diagnosis) {
+            (Some(j), Some(truth)) => Some(Verdict {
+                score: j.score,
+                correct: j.correct(),
+                diagnosis: truth.clone(),
+                given: content.to_string(),
+                rationale: j.rationale,
+                teaching_points: engine.case.teaching_points.clone(),
+                total_cost: self.spent,
+            }),
+            _ => None,
+        };
+        let reply = match &verdict {
+            Some(v) => format!(
+                "{} (score {}/5). The diagnosis was {}. {} Total cost: ${}.",
+                if v.correct { "Correct" } else { "Incorrect" },
+                v.score,
+                v.diagnosis,
+                v.rationale,
+                v.total_cost
+            ),
+            None => format!(
+                "Diagnosis recorded: \"{content}\". This case has no recorded diagnosis, so it cannot be judged. Total cost: ${}.",
+                self.spent
+            ),
+        };
+        self.verdict = verdict.clone();
+        StepOutcome {
+            reply,
+            cost: Money(0),
+            verdict: Some(verdict),
+            estimate: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

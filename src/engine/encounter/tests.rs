@@ -1,0 +1,172 @@
+//! The encounter rules: visit rounds, orders, budget refusals, repeats, the verdict, closing.
+
+use super::*;
+use crate::engine::gatekeeper::OfflineGatekeeper;
+use crate::engine::judge::OfflineJudge;
+
+const PRICES: &str = "name,cpt,price,category,aliases,normal_result\n\
+Complete blood count with differential,85025,7.77,lab,CBC,WBC 6.8 x10^9/L (ref 4.0-11.0)\n\
+Lipase,83690,6.98,lab,,Lipase 30 U/L (ref 13-60)\n\
+CT abdomen and pelvis with contrast,74177,350.00,imaging,CT abdomen,No acute abnormality.\n";
+
+fn case() -> Case {
+    serde_json::from_value(serde_json::json!({
+        "id": "rlq", "title": "Belly pain", "summary": "A 19-year-old man with abdominal pain.",
+        "history": [
+            {"topic": "Pain", "keywords": ["pain", "where", "hurt", "start"], "answer": "It started around my belly button and moved to the right lower side."},
+            {"topic": "Smoking", "keywords": ["smoke", "cigarettes", "tobacco"], "answer": "I have never smoked."}
+        ],
+        "exam": [{"topic": "Abdomen", "keywords": ["abdomen", "abdominal exam", "tender"], "answer": "Tender at McBurney's point with guarding."}],
+        "tests": [{"name": "Complete blood count with differential", "cpt": "85025", "result": "WBC 14.2 x10^9/L (ref 4.0-11.0)."}],
+        "diagnosis": "Acute appendicitis", "synonyms": ["appendicitis"],
+        "family_terms": ["appendiceal"], "system": "gastrointestinal",
+        "teaching_points": ["Pain migrating to the right lower quadrant is classic."]
+    }))
+    .unwrap()
+}
+
+struct Fixture {
+    case: Case,
+    prices: PriceTable,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            case: case(),
+            prices: PriceTable::from_csv(PRICES).unwrap(),
+        }
+    }
+    fn engine(&self) -> Engine<'_> {
+        Engine {
+            case: &self.case,
+            prices: &self.prices,
+            gatekeeper: &OfflineGatekeeper,
+            judge: &OfflineJudge,
+            visit_cost: Money(30_000),
+        }
+    }
+}
+
+#[test]
+fn a_round_of_questions_is_one_visit() {
+    let f = Fixture::new();
+    let mut s = EncounterState::new(None);
+    let first = s
+        .step(&f.engine(), Action::Question, "Where does it hurt?")
+        .unwrap();
+    assert_eq!(first.cost, Money(30_000));
+    assert!(first.reply.contains("belly button"), "{}", first.reply);
+    let second = s
+        .step(&f.engine(), Action::Question, "Do you smoke?")
+        .unwrap();
+    assert_eq!(second.cost, Money(0));
+    assert!(second.reply.contains("never smoked"));
+    // A test ends the round: the next question opens a new visit.
+    s.step(&f.engine(), Action::Test, "CBC").unwrap();
+    let third = s
+        .step(&f.engine(), Action::Question, "Examine the abdomen")
+        .unwrap();
+    assert_eq!(third.cost, Money(30_000));
+    assert_eq!(s.visits, 2);
+    assert_eq!(s.spent, Money(60_777));
+}
+
+#[test]
+fn orders_are_priced_as_a_batch_and_repeats_are_charged_again() {
+    let f = Fixture::new();
+    let mut s = EncounterState::new(None);
+    let out = s.step(&f.engine(), Action::Test, "CBC; lipase").unwrap();
+    assert_eq!(out.cost, Money(777 + 698));
+    assert!(
+        out.reply.contains("WBC 14.2"),
+        "the case's own result: {}",
+        out.reply
+    );
+    assert!(
+        out.reply.contains("Lipase 30 U/L"),
+        "a normal result: {}",
+        out.reply
+    );
+    let again = s
+        .step(
+            &f.engine(),
+            Action::Test,
+            "complete blood count with differential",
+        )
+        .unwrap();
+    assert_eq!(again.cost, Money(777));
+    assert_eq!(s.ordered_names().len(), 3);
+}
+
+#[test]
+fn unknown_tests_are_refused_with_suggestions_and_nothing_is_charged() {
+    let f = Fixture::new();
+    let mut s = EncounterState::new(None);
+    let before = s.clone();
+    let refusal = s
+        .step(&f.engine(), Action::Test, "CBC, flux capacitor")
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::UnknownTest);
+    assert!(refusal.message.contains("flux capacitor"));
+    assert_eq!(s, before);
+}
+
+#[test]
+fn the_budget_refuses_tests_and_visits_without_charging() {
+    let f = Fixture::new();
+    let mut s = EncounterState::new(Some(Money(31_000)));
+    s.step(&f.engine(), Action::Question, "Where does it hurt?")
+        .unwrap();
+    let before = s.clone();
+    let refusal = s.step(&f.engine(), Action::Test, "CT abdomen").unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::OverBudget);
+    assert!(
+        refusal.message.contains("Nothing was charged"),
+        "{}",
+        refusal.message
+    );
+    assert_eq!(s, before, "a refused step changes nothing");
+    s.step(&f.engine(), Action::Test, "lipase").unwrap();
+    assert_eq!(s.remaining(), Some(Money(31_000 - 30_000 - 698)));
+    // The next question would open a visit past the budget.
+    let refusal = s
+        .step(&f.engine(), Action::Question, "Do you smoke?")
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::OverBudget);
+}
+
+#[test]
+fn a_diagnosis_is_judged_and_closes_the_encounter() {
+    let f = Fixture::new();
+    let mut s = EncounterState::new(None);
+    s.step(&f.engine(), Action::Test, "CBC").unwrap();
+    let out = s
+        .step(&f.engine(), Action::Diagnosis, "appendicitis")
+        .unwrap();
+    let verdict = out.verdict.unwrap().unwrap();
+    assert_eq!(verdict.score, 5);
+    assert!(verdict.correct);
+    assert_eq!(verdict.diagnosis, "Acute appendicitis");
+    assert_eq!(verdict.total_cost, Money(777));
+    assert_eq!(verdict.teaching_points.len(), 1);
+    assert_eq!(s.status, Status::Closed);
+    let refusal = s
+        .step(&f.engine(), Action::Question, "anything else?")
+        .unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::EncounterClosed);
+    assert_eq!(refusal.message, "encounter closed");
+}
+
+#[test]
+fn a_case_without_a_diagnosis_is_worked_but_not_judged() {
+    let mut f = Fixture::new();
+    f.case.diagnosis = None;
+    let mut s = EncounterState::new(None);
+    let out = s
+        .step(&f.engine(), Action::Diagnosis, "appendicitis")
+        .unwrap();
+    assert_eq!(out.verdict, Some(None));
+    assert!(out.reply.contains("cannot be judged"));
+    assert_eq!(s.status, Status::Closed);
+}

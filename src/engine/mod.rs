@@ -1,0 +1,21 @@
+//! The domain, free of any web or UI crate: cases, the gatekeeper, prices, the judge and the
+//! encounter state machine.
+
+pub mod case;
+pub mod encounter;
+pub mod gatekeeper;
+pub mod import;
+pub mod judge;
+pub mod library;
+pub mod prices;
+pub mod retrieval;
+pub mod text;
+
+pub use case::{Case, Difficulty};
+pub use encounter::{EncounterState, Engine, Refusal, StepOutcome};
+pub use gatekeeper::{Gatekeeper, LeakGuard, OfflineGatekeeper};
+pub use judge::{Judge, OfflineJudge};
+pub use prices::PriceTable;
+
+#[cfg(test)]
+mod probes;

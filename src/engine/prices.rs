@@ -1,0 +1,266 @@
+//! The price table: test names, CPT codes and prices, found by name, alias, normalisation and
+//! fuzzy matching; a name that matches nothing gets up to five suggestions.
+
+use super::text::normalize;
+use crate::protocol::Money;
+use std::collections::HashMap;
+
+/// The bundled table (see `data/PRICES.md` for its sources).
+pub const BUNDLED_PRICES: &str = include_str!("../../data/prices.csv");
+
+/// One priced test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedTest {
+    /// Canonical name.
+    pub name: String,
+    /// CPT code.
+    pub cpt: String,
+    /// Price.
+    pub price: Money,
+    /// lab, imaging, …
+    pub category: String,
+    /// Other names.
+    pub aliases: Vec<String>,
+    /// A normal report, for tests a case does not mention.
+    pub normal_result: String,
+}
+
+/// What looking up a name found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup<'a> {
+    /// A test (exactly, by alias, or close enough).
+    Found(&'a PricedTest),
+    /// Nothing close enough; the best candidates, best first.
+    Unknown(Vec<&'a PricedTest>),
+}
+
+/// The price table.
+#[derive(Debug, Clone)]
+pub struct PriceTable {
+    tests: Vec<PricedTest>,
+    /// Normalised name or alias (also with its words sorted) → index.
+    index: HashMap<String, usize>,
+}
+
+/// How similar a name must be to be taken for a table entry.
+const FUZZY_THRESHOLD: f64 = 0.90;
+
+fn sorted_words(text: &str) -> String {
+    let mut words: Vec<&str> = text.split(' ').collect();
+    words.sort_unstable();
+    words.join(" ")
+}
+
+impl PriceTable {
+    /// Reads the CSV (`name,cpt,price,category,aliases,normal_result`); every bad row is named.
+    pub fn from_csv(text: &str) -> Result<Self, Vec<String>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut tests = Vec::new();
+        let mut problems = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let line = i + 2;
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push(format!("line {line}: {e}"));
+                    continue;
+                }
+            };
+            let field = |n: usize| record.get(n).unwrap_or("").to_string();
+            let price = match Money::parse_dollars(&field(2)) {
+                Some(p) if p.0 > 0 => p,
+                _ => {
+                    problems.push(format!(
+                        "line {line}: price {:?} is not a positive amount",
+                        field(2)
+                    ));
+                    continue;
+                }
+            };
+            if field(0).is_empty() || !super::case::valid_cpt(&field(1)) {
+                problems.push(format!("line {line}: needs a name and a valid CPT code"));
+                continue;
+            }
+            tests.push(PricedTest {
+                name: field(0),
+                cpt: field(1),
+                price,
+                category: field(3),
+                aliases: field(4)
+                    .split('|')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                normal_result: field(5),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut index = HashMap::new();
+        for (i, test) in tests.iter().enumerate() {
+            for name in std::iter::once(&test.name).chain(&test.aliases) {
+                let key = normalize(name);
+                index.entry(sorted_words(&key)).or_insert(i);
+                index.entry(key).or_insert(i);
+            }
+        }
+        Ok(Self { tests, index })
+    }
+
+    /// The bundled table.
+    pub fn bundled() -> Self {
+        match Self::from_csv(BUNDLED_PRICES) {
+            Ok(table) => table,
+            // The bundled file is checked by a unit test; an empty table is the safe fallback.
+            Err(problems) => {
+                tracing::error!(?problems, "the bundled price table is malformed");
+                Self {
+                    tests: Vec::new(),
+                    index: HashMap::new(),
+                }
+            }
+        }
+    }
+
+    /// Every test, in table order.
+    pub fn tests(&self) -> &[PricedTest] {
+        &self.tests
+    }
+
+    /// The test with this CPT code.
+    pub fn by_cpt(&self, cpt: &str) -> Option<&PricedTest> {
+        self.tests.iter().find(|t| t.cpt.eq_ignore_ascii_case(cpt))
+    }
+
+    /// Finds a test by name: exact, alias, word order, then fuzzy.
+    pub fn lookup(&self, name: &str) -> Lookup<'_> {
+        let key = normalize(name);
+        if key.is_empty() {
+            return Lookup::Unknown(Vec::new());
+        }
+        if let Some(&i) = self
+            .index
+            .get(&key)
+            .or_else(|| self.index.get(&sorted_words(&key)))
+        {
+            return Lookup::Found(&self.tests[i]);
+        }
+        let ranked = self.rank(&key);
+        match ranked.first() {
+            Some(&(score, i)) if score >= FUZZY_THRESHOLD => Lookup::Found(&self.tests[i]),
+            _ => Lookup::Unknown(
+                ranked
+                    .iter()
+                    .filter(|(score, _)| *score > 0.3)
+                    .take(5)
+                    .map(|&(_, i)| &self.tests[i])
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Up to `limit` tests best matching `query`, best first (for search boxes).
+    pub fn search(&self, query: &str, limit: usize) -> Vec<&PricedTest> {
+        let key = normalize(query);
+        if key.is_empty() {
+            return self.tests.iter().take(limit).collect();
+        }
+        self.rank(&key)
+            .into_iter()
+            .filter(|(score, _)| *score > 0.3)
+            .take(limit)
+            .map(|(_, i)| &self.tests[i])
+            .collect()
+    }
+
+    /// Every test scored against a normalised query, best first.
+    fn rank(&self, key: &str) -> Vec<(f64, usize)> {
+        let sorted_key = sorted_words(key);
+        let mut ranked: Vec<(f64, usize)> = self
+            .tests
+            .iter()
+            .enumerate()
+            .map(|(i, test)| {
+                let best = std::iter::once(&test.name)
+                    .chain(&test.aliases)
+                    .map(|name| {
+                        let candidate = normalize(name);
+                        let whole = strsim::jaro_winkler(key, &candidate);
+                        let by_words = strsim::jaro_winkler(&sorted_key, &sorted_words(&candidate));
+                        // A query that is a whole-word prefix of a name ranks high in searches.
+                        let prefix = if candidate.starts_with(key) && key.len() >= 3 {
+                            0.89
+                        } else {
+                            0.0
+                        };
+                        whole.max(by_words).max(prefix)
+                    })
+                    .fold(0.0, f64::max);
+                (best, i)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked
+    }
+}
+
+/// Splits an order of several tests (`;`, `,` or new lines) into its parts.
+pub fn split_order(content: &str) -> Vec<String> {
+    content
+        .split([';', ',', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_table_loads_with_enough_real_tests() {
+        let table = PriceTable::from_csv(BUNDLED_PRICES).expect("a well-formed table");
+        assert!(table.tests().len() >= 200, "{} tests", table.tests().len());
+        let mut names: Vec<String> = table.tests().iter().map(|t| normalize(&t.name)).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), table.tests().len(), "duplicate names");
+    }
+
+    #[test]
+    fn names_aliases_order_and_typos_resolve() {
+        let table = PriceTable::bundled();
+        let cbc = table.by_cpt("85025").expect("CBC with differential");
+        for query in [
+            "CBC",
+            "cbc",
+            "complete blood count with differential",
+            &cbc.name.to_uppercase(),
+        ] {
+            assert_eq!(table.lookup(query), Lookup::Found(cbc), "{query}");
+        }
+        let bmp = table.by_cpt("80048").expect("BMP");
+        assert_eq!(table.lookup("basic metabolc panel"), Lookup::Found(bmp));
+        let ecg = table.by_cpt("93000").expect("ECG");
+        assert_eq!(table.lookup("EKG"), Lookup::Found(ecg));
+        match table.lookup("quantum flux assay") {
+            Lookup::Unknown(suggestions) => assert!(suggestions.len() <= 5),
+            found => panic!("{found:?}"),
+        }
+        match table.lookup("troponn") {
+            Lookup::Found(t) => assert_eq!(t.cpt, "84484"),
+            Lookup::Unknown(s) => assert!(s.iter().any(|t| t.cpt == "84484"), "{s:?}"),
+        }
+    }
+
+    #[test]
+    fn orders_split_on_separators() {
+        assert_eq!(split_order("CBC; BMP,\nECG ; "), vec!["CBC", "BMP", "ECG"]);
+    }
+}

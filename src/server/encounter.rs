@@ -1,0 +1,302 @@
+//! Encounters over the socket: which encounter a socket works on, and one step of it — load the
+//! stored state, apply the action with the engine, save under a version check, answer in frames.
+
+use super::AppState;
+use crate::engine::{Case, EncounterState, Engine, Gatekeeper, Judge, PriceTable};
+use crate::error::AppError;
+use crate::protocol::{Action, DoneFrame, ErrorCode, ErrorFrame, Money, ReplyFrame, ServerFrame};
+use crate::store::{EncounterRecord, SessionRecord};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Prices, gatekeeper, judge and costs: what every encounter shares.
+#[derive(Clone)]
+pub struct Clinic {
+    /// The price table.
+    pub prices: Arc<PriceTable>,
+    /// Answers questions and tests.
+    pub gatekeeper: Arc<dyn Gatekeeper>,
+    /// Scores diagnoses.
+    pub judge: Arc<dyn Judge>,
+    /// One physician visit.
+    pub visit_cost: Money,
+    /// The budget of new encounters when the socket names none.
+    pub default_budget: Option<Money>,
+    /// The case a socket opens when it names none (else the bundled default).
+    pub default_case: Option<String>,
+}
+
+impl Clinic {
+    /// The offline clinic: bundled prices, offline gatekeeper and judge.
+    pub fn offline(
+        visit_cost: Money,
+        default_budget: Option<Money>,
+        default_case: Option<String>,
+    ) -> Self {
+        Self {
+            prices: Arc::new(PriceTable::bundled()),
+            gatekeeper: Arc::new(crate::engine::OfflineGatekeeper),
+            judge: Arc::new(crate::engine::OfflineJudge),
+            visit_cost,
+            default_budget,
+            default_case,
+        }
+    }
+}
+
+/// Stores the bundled cases (new ones added, changed ones refreshed); returns how many there are.
+pub async fn install_bundled_cases(
+    store: &dyn crate::store::Store,
+    now: i64,
+) -> Result<usize, AppError> {
+    let cases = crate::engine::library::bundled_cases().map_err(|problems| {
+        AppError::Internal(format!(
+            "bundled cases are malformed: {}",
+            problems.join("; ")
+        ))
+    })?;
+    let records = cases
+        .iter()
+        .map(case_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    store.put_bundled_cases(&records, now).await?;
+    Ok(records.len())
+}
+
+/// The stored form of a case.
+pub fn case_record(case: &Case) -> Result<crate::store::CaseRecord, AppError> {
+    Ok(crate::store::CaseRecord {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        specialty: case.specialty.clone(),
+        difficulty: case.difficulty.as_str().to_string(),
+        summary: case.summary.clone(),
+        is_default: case.default,
+        source: "bundled".into(),
+        body: serde_json::to_string(case)
+            .map_err(|e| AppError::Internal(format!("cannot encode case {}: {e}", case.id)))?,
+    })
+}
+
+/// What a socket works on.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A named encounter (already checked to be the caller's).
+    Encounter(String),
+    /// A case: this session's newest open encounter on it, or a new one (always new with `new`).
+    Case {
+        /// The case.
+        case_id: String,
+        /// Start a new encounter even when one is open.
+        new: bool,
+        /// The budget of a new encounter.
+        budget: Option<Money>,
+    },
+}
+
+/// The longest reply chunk, in characters; chunks end at word boundaries.
+const CHUNK_CHARS: usize = 80;
+
+/// Cuts a reply into chunks at word boundaries; the chunks joined give the reply back.
+pub fn chunks(reply: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in reply.split_inclusive([' ', '\n']) {
+        if !current.is_empty() && current.chars().count() + word.chars().count() > CHUNK_CHARS {
+            out.push(std::mem::take(&mut current));
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn error(code: ErrorCode, message: impl Into<String>, id: Option<Value>) -> Vec<ServerFrame> {
+    vec![ServerFrame::Error(ErrorFrame {
+        error: message.into(),
+        code,
+        id,
+    })]
+}
+
+/// Loads and parses a stored case.
+pub async fn load_case(state: &AppState, id: &str) -> Result<Option<Case>, AppError> {
+    let Some(record) = state.store.case(id).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&record.body)
+        .map(Some)
+        .map_err(|e| AppError::Internal(format!("case {id} is stored malformed: {e}")))
+}
+
+/// Finds or creates the socket's encounter; once created the socket stays on it.
+async fn encounter_for(
+    state: &AppState,
+    session: &SessionRecord,
+    target: &mut Target,
+) -> Result<EncounterRecord, AppError> {
+    let (case_id, new, budget) = match target.clone() {
+        Target::Encounter(id) => {
+            return match state.store.encounter(&id).await? {
+                Some(found) => Ok(found),
+                None => Err(AppError::Internal(format!("encounter {id} disappeared"))),
+            };
+        }
+        Target::Case {
+            case_id,
+            new,
+            budget,
+        } => (case_id, new, budget),
+    };
+    if !new {
+        if let Some(found) = state
+            .store
+            .latest_open_encounter(session.user_id, &session.id, &case_id)
+            .await?
+        {
+            *target = Target::Encounter(found.id.clone());
+            return Ok(found);
+        }
+    }
+    let now = state.auth.now();
+    let fresh = EncounterState::new(budget);
+    let record = EncounterRecord {
+        id: crate::auth::tokens::random_token()[..22].to_string(),
+        user_id: session.user_id,
+        session_id: Some(session.id.clone()),
+        case_id,
+        status: "open".into(),
+        spent_cents: 0,
+        budget_cents: budget.map(Money::cents),
+        state: serde_json::to_string(&fresh)
+            .map_err(|e| AppError::Internal(format!("cannot encode an encounter: {e}")))?,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.create_encounter(&record).await?;
+    *target = Target::Encounter(record.id.clone());
+    Ok(record)
+}
+
+/// Applies one action for the socket and returns the frames to send, in order.
+pub async fn step(
+    state: &AppState,
+    session: &SessionRecord,
+    target: &mut Target,
+    action: Action,
+    content: &str,
+    id: Option<Value>,
+) -> Vec<ServerFrame> {
+    match try_step(state, session, target, action, content, id.clone()).await {
+        Ok(frames) => frames,
+        Err(err) => {
+            tracing::error!(error = %err, "encounter step failed");
+            error(ErrorCode::Internal, "internal error", id)
+        }
+    }
+}
+
+async fn try_step(
+    state: &AppState,
+    session: &SessionRecord,
+    target: &mut Target,
+    action: Action,
+    content: &str,
+    id: Option<Value>,
+) -> Result<Vec<ServerFrame>, AppError> {
+    let record = encounter_for(state, session, target).await?;
+    let Some(case) = load_case(state, &record.case_id).await? else {
+        return Ok(error(
+            ErrorCode::Internal,
+            "the case of this encounter is gone",
+            id,
+        ));
+    };
+    let mut encounter: EncounterState = serde_json::from_str(&record.state).map_err(|e| {
+        AppError::Internal(format!("encounter {} is stored malformed: {e}", record.id))
+    })?;
+    let clinic = &state.clinic;
+    let engine = Engine {
+        case: &case,
+        prices: &clinic.prices,
+        gatekeeper: clinic.gatekeeper.as_ref(),
+        judge: clinic.judge.as_ref(),
+        visit_cost: clinic.visit_cost,
+    };
+    let outcome = match encounter.step(&engine, action, content) {
+        Ok(outcome) => outcome,
+        Err(refusal) => {
+            return Ok(error(refusal.code, refusal.message, id));
+        }
+    };
+    let status = match encounter.status {
+        crate::engine::encounter::Status::Open => "open",
+        crate::engine::encounter::Status::Closed => "closed",
+    };
+    let body = serde_json::to_string(&encounter)
+        .map_err(|e| AppError::Internal(format!("cannot encode an encounter: {e}")))?;
+    let saved = state
+        .store
+        .save_encounter(
+            &record.id,
+            record.version,
+            status,
+            encounter.spent.cents(),
+            &body,
+            state.auth.now(),
+        )
+        .await?;
+    if !saved {
+        return Ok(error(
+            ErrorCode::Conflict,
+            "This encounter was changed elsewhere (another tab or device) at the same moment; \
+             nothing was charged here. Try again.",
+            id,
+        ));
+    }
+    let mut parts = chunks(&outcome.reply);
+    let last = parts.pop().unwrap_or_default();
+    let mut frames: Vec<ServerFrame> = parts
+        .into_iter()
+        .map(|reply| {
+            ServerFrame::Reply(ReplyFrame {
+                reply,
+                done: false,
+                id: id.clone(),
+            })
+        })
+        .collect();
+    frames.push(ServerFrame::Done(DoneFrame {
+        reply: last,
+        done: true,
+        cost: outcome.cost,
+        total_spent: encounter.spent,
+        ordered_tests: encounter.ordered_names(),
+        remaining_budget: encounter.remaining(),
+        id,
+        encounter_id: Some(record.id),
+        verdict: outcome.verdict,
+        estimate: outcome.estimate,
+    }));
+    Ok(frames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunks;
+
+    #[test]
+    fn chunks_end_at_words_and_join_back() {
+        let text = "word ".repeat(50) + "end.";
+        let parts = chunks(&text);
+        assert!(parts.len() > 2);
+        assert!(parts.iter().all(|p| p.chars().count() <= 80));
+        assert!(parts[..parts.len() - 1].iter().all(|p| p.ends_with(' ')));
+        assert_eq!(parts.concat(), text);
+        assert_eq!(chunks(""), vec![String::new()]);
+        assert_eq!(chunks("short"), vec!["short".to_string()]);
+    }
+}
