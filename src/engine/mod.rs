@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod encounter;
+pub mod fhir;
 pub mod gatekeeper;
 pub mod import;
 pub mod judge;

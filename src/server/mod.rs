@@ -5,6 +5,7 @@ mod api;
 mod api_cases;
 mod client;
 pub mod encounter;
+mod export;
 pub mod fns;
 mod health;
 mod shutdown;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tests", get(api_cases::tests))
         .route("/api/v1/encounters", get(api_cases::encounters))
         .route("/api/v1/encounters/{id}", get(api_cases::encounter))
+        .route("/api/v1/encounters/{id}/export", get(export::export))
         .merge(
             Router::new()
                 .route("/api/v1/login", post(api::login))
@@ -73,6 +75,12 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/logout", post(api::logout))
                 // Credentials are small; refuse anything bigger before reading it.
                 .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .merge(
+            Router::new()
+                .route("/api/v1/fhir/transcript", post(export::fhir_transcript))
+                .route("/api/v1/fhir/tests", post(export::fhir_tests))
+                .layer(DefaultBodyLimit::max(1024 * 1024)),
         )
         .leptos_routes(&state, routes, {
             let options = state.leptos.clone();

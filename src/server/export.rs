@@ -1,0 +1,261 @@
+//! Exports of one's own encounter (Markdown, JSON, FHIR) and the original's FHIR endpoints
+//! (admin group only, decided from the stored session).
+
+use super::api::{detail, internal};
+use super::api_cases::caller;
+use super::encounter::load_case;
+use super::AppState;
+use crate::engine::encounter::{EncounterState, Turn};
+use crate::engine::fhir;
+use crate::protocol::{Action, Group, Money};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The query of the export route.
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    format: Option<String>,
+}
+
+fn speaker(turn: &Turn) -> (&'static str, &'static str) {
+    match turn.action {
+        Action::Question | Action::Ping => ("Question", "Answer"),
+        Action::Test => ("Order", "Result"),
+        Action::Diagnosis => ("Diagnosis", "Judge"),
+    }
+}
+
+/// The encounter as a Markdown document.
+pub fn markdown(id: &str, title: &str, summary: &str, state: &EncounterState) -> String {
+    let mut out = format!("# Encounter {id}\n\n**Case:** {title}\n\n> {summary}\n\n");
+    out.push_str(&format!(
+        "**Status:** {:?} · **Total spent:** ${}",
+        state.status, state.spent
+    ));
+    if let Some(budget) = state.budget {
+        out.push_str(&format!(" · **Budget:** ${budget}"));
+    }
+    out.push_str("\n\n## Transcript\n\n");
+    for (i, turn) in state.transcript.iter().enumerate() {
+        let (asked, answered) = speaker(turn);
+        out.push_str(&format!(
+            "{}. **{asked}:** {}\n   **{answered}:** {} _(cost ${})_\n",
+            i + 1,
+            turn.content.trim(),
+            turn.reply.trim().replace('\n', "\n   "),
+            turn.cost
+        ));
+    }
+    if !state.ordered.is_empty() {
+        out.push_str("\n## Tests\n\n| Test | CPT | Price |\n|---|---|---|\n");
+        for t in &state.ordered {
+            out.push_str(&format!("| {} | {} | ${} |\n", t.name, t.cpt, t.price));
+        }
+    }
+    if let Some(v) = &state.verdict {
+        out.push_str(&format!(
+            "\n## Verdict\n\n{} — score {}/5. Given: {}. True diagnosis: {}. {}\n",
+            if v.correct { "Correct" } else { "Incorrect" },
+            v.score,
+            v.given,
+            v.diagnosis,
+            v.rationale
+        ));
+        for point in &v.teaching_points {
+            out.push_str(&format!("- {point}\n"));
+        }
+    }
+    out
+}
+
+/// `GET /api/v1/encounters/ID/export?format=markdown|json|fhir`.
+pub async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ExportQuery>,
+) -> Response {
+    let format = query.format.unwrap_or_else(|| "markdown".into());
+    if !matches!(format.as_str(), "markdown" | "md" | "json" | "fhir") {
+        return detail(
+            StatusCode::BAD_REQUEST,
+            "format must be markdown, json or fhir",
+        );
+    }
+    let session = match caller(&state, &headers).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let record = match state.store.encounter(&id).await {
+        Ok(Some(r)) if r.user_id == session.user_id => r,
+        Ok(_) => return detail(StatusCode::NOT_FOUND, "No such encounter"),
+        Err(err) => return internal(&err),
+    };
+    let Ok(parsed) = serde_json::from_str::<EncounterState>(&record.state) else {
+        return detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
+    };
+    let case = match load_case(&state, &record.case_id).await {
+        Ok(case) => case,
+        Err(err) => return internal(&err),
+    };
+    let (title, summary) = case
+        .map(|c| (c.title, c.summary))
+        .unwrap_or_else(|| (record.case_id.clone(), String::new()));
+    let filename = |ext: &str| format!("attachment; filename=\"encounter-{id}.{ext}\"");
+    let (body, content_type, ext) = match format.as_str() {
+        "json" => (
+            json!({
+                "id": record.id,
+                "case_id": record.case_id,
+                "case_title": title,
+                "case_summary": summary,
+                "status": record.status,
+                "total_spent": Money(record.spent_cents),
+                "budget": parsed.budget,
+                "transcript": parsed.transcript,
+                "tests": parsed.ordered,
+                "verdict": parsed.verdict,
+            })
+            .to_string(),
+            "application/json",
+            "json",
+        ),
+        "fhir" => {
+            let mut lines = Vec::new();
+            for turn in &parsed.transcript {
+                lines.push(("physician".to_string(), turn.content.clone()));
+                lines.push(("case".to_string(), turn.reply.clone()));
+            }
+            let mut entries = fhir::transcript_bundle(&lines, None)["entry"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let names: Vec<String> = parsed.ordered.iter().map(|t| t.name.clone()).collect();
+            entries.extend(
+                fhir::tests_bundle(&names, &state.clinic.prices, None)["entry"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            (
+                fhir::bundle(entries).to_string(),
+                "application/fhir+json",
+                "fhir.json",
+            )
+        }
+        _ => (
+            markdown(&record.id, &title, &summary, &parsed),
+            "text/markdown; charset=utf-8",
+            "md",
+        ),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&filename(ext)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// The caller's session if it is in the admin group (401 / 403 otherwise).
+async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, Response> {
+    let session = caller(state, headers).await?;
+    if session.group != Group::Admin {
+        return Err(detail(StatusCode::FORBIDDEN, "Admin group required"));
+    }
+    Ok(Some(session.user_name))
+}
+
+fn body_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The request body must be a JSON object",
+        )),
+    }
+}
+
+fn patient(map: &serde_json::Map<String, Value>) -> Option<String> {
+    map.get("patient_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// `POST /api/v1/fhir/transcript {transcript: [[speaker, text], …], patient_id?}` (admin).
+pub async fn fhir_transcript(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = admin(&state, &headers).await {
+        return response;
+    }
+    let map = match body_object(&body) {
+        Ok(m) => m,
+        Err(response) => return response,
+    };
+    let Some(items) = map.get("transcript").and_then(Value::as_array) else {
+        return detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Field `transcript` must be a list of [speaker, text] pairs",
+        );
+    };
+    let mut lines = Vec::new();
+    for item in items {
+        match item.as_array().map(Vec::as_slice) {
+            Some([Value::String(who), Value::String(text)]) => {
+                lines.push((who.clone(), text.clone()))
+            }
+            _ => {
+                return detail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Each transcript entry must be [speaker, text]",
+                )
+            }
+        }
+    }
+    Json(fhir::transcript_bundle(&lines, patient(&map).as_deref())).into_response()
+}
+
+/// `POST /api/v1/fhir/tests {tests: [names], patient_id?}` (admin).
+pub async fn fhir_tests(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = admin(&state, &headers).await {
+        return response;
+    }
+    let map = match body_object(&body) {
+        Ok(m) => m,
+        Err(response) => return response,
+    };
+    let names: Option<Vec<String>> = map
+        .get("tests")
+        .and_then(Value::as_array)
+        .and_then(|items| {
+            items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect()
+        });
+    let Some(names) = names else {
+        return detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Field `tests` must be a list of test names",
+        );
+    };
+    Json(fhir::tests_bundle(
+        &names,
+        &state.clinic.prices,
+        patient(&map).as_deref(),
+    ))
+    .into_response()
+}
