@@ -442,3 +442,86 @@ async fn the_original_failed_login_limit_name_is_honoured() {
     assert_eq!(login_status(addr, "physician", "secret").await, 200);
     assert!(terminate(&mut child).success());
 }
+
+fn cases_cmd(database: &str, args: &[&str]) -> Output {
+    dx0()
+        .arg("cases")
+        .args(args)
+        .args(["--database", database])
+        .output()
+        .expect("run dx0 cases")
+}
+
+#[test]
+fn cases_import_list_show_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "cases.db");
+    let source = dir.path().join("import");
+    std::fs::create_dir_all(source.join("folder-case")).unwrap();
+    std::fs::write(
+        source.join("list.json"),
+        r#"[{"id": "imp-1", "summary": "A 50-year-old with cough.", "full_text": "He has coughed for a month.", "diagnosis": "Chronic bronchitis"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        source.join("folder-case/summary.txt"),
+        "A child with a limp.",
+    )
+    .unwrap();
+    std::fs::write(
+        source.join("folder-case/full.txt"),
+        "The left hip is held flexed.",
+    )
+    .unwrap();
+
+    let imported = cases_cmd(&db, &["import", source.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("imported 2 case(s)"));
+    let list = String::from_utf8_lossy(&cases_cmd(&db, &["list"]).stdout).to_string();
+    assert!(
+        list.contains("imp-1") && list.contains("folder-case"),
+        "{list}"
+    );
+    assert!(
+        list.contains("(default)"),
+        "the bundled default case is listed: {list}"
+    );
+    let shown = cases_cmd(&db, &["show", "imp-1"]);
+    assert!(shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("Chronic bronchitis"));
+
+    // Importing again without --replace changes nothing and names the case.
+    let again = cases_cmd(&db, &["import", source.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("imp-1"), "{}", stderr(&again));
+    assert!(
+        cases_cmd(&db, &["import", "--replace", source.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    // A bad file anywhere: nothing is imported, every bad one is named.
+    std::fs::write(source.join("broken.json"), "{oops").unwrap();
+    std::fs::write(
+        source.join("new.json"),
+        r#"{"id": "fresh", "summary": "s", "full_text": "t"}"#,
+    )
+    .unwrap();
+    let bad = cases_cmd(&db, &["import", source.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("broken.json"), "{}", stderr(&bad));
+    let list = String::from_utf8_lossy(&cases_cmd(&db, &["list"]).stdout).to_string();
+    assert!(!list.contains("fresh"), "all or nothing: {list}");
+
+    let missing = cases_cmd(&db, &["show", "NOPE"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("NOPE"));
+
+    let out = dir.path().join("export");
+    let exported = cases_cmd(&db, &["export", "--out", out.to_str().unwrap()]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(out.join("imp-1.json").exists());
+    let all = cases_cmd(&db, &["export"]);
+    let parsed: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert!(parsed.as_array().unwrap().len() >= 26);
+}
