@@ -237,7 +237,7 @@ pub fn apply_env_aliases() {
 #[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite:PATH` (created when missing) or `postgres://USER:PASS@HOST/DB`.
-    #[arg(long = "database", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long = "database", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub url: String,
 }
 

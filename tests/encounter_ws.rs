@@ -332,7 +332,15 @@ async fn cases_and_tests_are_listed_without_login() {
 #[tokio::test]
 async fn every_bundled_case_can_be_worked_to_a_verdict() {
     let db = common::sqlite_db();
-    let app = spawn_app(&db).await;
+    // Three messages per case on one login session: lift the per-session message limit.
+    let options = common::TestOptions {
+        policy: dx0::auth::AuthPolicy {
+            message_rate_limit: 10_000,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let app = common::spawn_app_with(&db, options).await;
     let token = demo_token(app.addr).await;
     let cases = request(app.addr, "GET", "/api/v1/cases", &[], None)
         .await

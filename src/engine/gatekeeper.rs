@@ -240,18 +240,23 @@ impl OfflineGatekeeper {
         Some(answers.join(" "))
     }
 
+    /// The case's result for a priced test: matched by name or alias first, by CPT code only
+    /// when no name matches (several table rows may share a code).
     fn case_test<'a>(&self, case: &'a Case, test: &PricedTest) -> Option<&'a CaseTest> {
-        let wanted = normalize(&test.name);
-        case.tests.iter().find(|t| {
-            t.cpt
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(&test.cpt))
-                || normalize(&t.name) == wanted
-                || test
-                    .aliases
-                    .iter()
-                    .any(|a| normalize(a) == normalize(&t.name))
-        })
+        let names: Vec<String> = std::iter::once(&test.name)
+            .chain(&test.aliases)
+            .map(|n| normalize(n))
+            .collect();
+        case.tests
+            .iter()
+            .find(|t| names.contains(&normalize(&t.name)))
+            .or_else(|| {
+                case.tests.iter().find(|t| {
+                    t.cpt
+                        .as_deref()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(&test.cpt))
+                })
+            })
     }
 }
 

@@ -172,14 +172,18 @@ async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, 
     Ok(Some(session.user_name))
 }
 
-fn body_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
+fn body_object(body: &[u8]) -> Option<serde_json::Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(detail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The request body must be a JSON object",
-        )),
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
     }
+}
+
+fn not_an_object() -> Response {
+    detail(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "The request body must be a JSON object",
+    )
 }
 
 fn patient(map: &serde_json::Map<String, Value>) -> Option<String> {
@@ -197,9 +201,8 @@ pub async fn fhir_transcript(
     if let Err(response) = admin(&state, &headers).await {
         return response;
     }
-    let map = match body_object(&body) {
-        Ok(m) => m,
-        Err(response) => return response,
+    let Some(map) = body_object(&body) else {
+        return not_an_object();
     };
     let Some(items) = map.get("transcript").and_then(Value::as_array) else {
         return detail(
@@ -233,9 +236,8 @@ pub async fn fhir_tests(
     if let Err(response) = admin(&state, &headers).await {
         return response;
     }
-    let map = match body_object(&body) {
-        Ok(m) => m,
-        Err(response) => return response,
+    let Some(map) = body_object(&body) else {
+        return not_an_object();
     };
     let names: Option<Vec<String>> = map
         .get("tests")
