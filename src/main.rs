@@ -138,18 +138,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         async move { run_background(auth, async move { shutdown.wait().await }).await }
     });
 
-    tracing::info!(%addr, site_root = %site_root.display(), "listening");
-    // The one line a person (or a test harness) reads to find the server.
-    println!("Dx0 is serving at http://{addr}");
-
+    // Signal handlers are installed before the ready line, so a SIGTERM sent as soon as the line
+    // is read stops the server gracefully instead of killing it.
+    let signals = Signals::install();
     tokio::spawn({
         let shutdown = shutdown.clone();
         async move {
-            wait_for_signal().await;
+            signals.wait().await;
             tracing::info!("shutting down");
             shutdown.trigger();
         }
     });
+    tracing::info!(%addr, site_root = %site_root.display(), "listening");
+    // The one line a person (or a test harness) reads to find the server.
+    println!("Dx0 is serving at http://{addr}");
     let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let graceful = axum::serve(listener, service).with_graceful_shutdown({
         let shutdown = shutdown.clone();
@@ -194,29 +196,55 @@ fn leptos_options(
         .build()
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = async {
+/// SIGINT and SIGTERM, listened for from the moment of `install`.
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let listen = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(sig) => Some(sig),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot listen for {name}");
+                    None
+                }
+            };
+            Self {
+                term: listen(SignalKind::terminate(), "SIGTERM"),
+                int: listen(SignalKind::interrupt(), "SIGINT"),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            async fn recv(sig: Option<tokio::signal::unix::Signal>) {
+                match sig {
+                    Some(mut sig) => {
+                        sig.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = recv(self.term) => {}
+                () = recv(self.int) => {}
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for SIGINT");
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut sig) => {
-                sig.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }

@@ -112,16 +112,36 @@ async fn frames_are_answered_in_order_with_v1_fields() {
     send(&mut socket, r#"{"content":"Any fever?","id":1}"#).await;
     send(&mut socket, r#"{"action":"ping","id":2}"#).await;
     send(&mut socket, r#"{"action":"test","content":"CBC","id":3}"#).await;
-    let first = next_json(&mut socket).await;
+    // Each answer: zero or more reply chunks, then its done frame, all carrying its id.
+    let mut first = next_json(&mut socket).await;
+    while first["type"] == "reply" {
+        assert_eq!(first["id"], 1);
+        assert_eq!(first["done"], false);
+        first = next_json(&mut socket).await;
+    }
     assert_eq!(first["id"], 1);
     assert_eq!(first["type"], "done");
     assert_eq!(first["done"], true);
     assert!(first["reply"].is_string());
-    assert_eq!(first["cost"], json!(0.0));
-    assert_eq!(first["total_spent"], json!(0.0));
+    assert_eq!(
+        first["cost"],
+        json!(300.0),
+        "the first question opens a visit"
+    );
+    assert_eq!(first["total_spent"], json!(300.0));
     assert_eq!(first["ordered_tests"], json!([]));
     assert_eq!(next_json(&mut socket).await["id"], 2);
-    assert_eq!(next_json(&mut socket).await["id"], 3);
+    let mut third = next_json(&mut socket).await;
+    while third["type"] == "reply" {
+        assert_eq!(third["id"], 3);
+        third = next_json(&mut socket).await;
+    }
+    assert_eq!(third["id"], 3);
+    assert_eq!(
+        third["ordered_tests"].as_array().map(Vec::len),
+        Some(1),
+        "{third}"
+    );
 }
 
 #[tokio::test]

@@ -127,11 +127,18 @@ pub async fn stays_quiet(socket: &mut Socket, quiet: Duration) -> bool {
     }
 }
 
-/// Sends a question and asserts a done frame comes back.
+/// Sends a question and asserts a done frame comes back (after any reply chunks).
 pub async fn ask(socket: &mut Socket, content: &str) {
     let frame = serde_json::json!({ "action": "question", "content": content }).to_string();
     send_text(socket, &frame).await;
-    let reply = next_json(socket).await;
-    assert_eq!(reply["type"], "done", "{reply}");
-    assert_eq!(reply["done"], true, "{reply}");
+    loop {
+        let reply = next_json(socket).await;
+        if reply["type"] == "reply" {
+            assert_eq!(reply["done"], false, "{reply}");
+            continue;
+        }
+        assert_eq!(reply["type"], "done", "{reply}");
+        assert_eq!(reply["done"], true, "{reply}");
+        return;
+    }
 }
