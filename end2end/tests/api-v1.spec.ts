@@ -23,32 +23,58 @@ test.describe("API v1 client", () => {
 
     await page.goto("/healthz");
     const wsUrl = `${baseURL!.replace("http", "ws")}/api/v1/ws?token=${tokens.access_token}`;
+    // Each answer is zero or more {reply, done: false} chunks and one done frame; errors are
+    // {error}. The client collects until it has seen `expected` final frames.
     const frames = await page.evaluate(async (url) => {
       const socket = new WebSocket(url);
-      const received: unknown[] = [];
+      const finals: Record<string, unknown>[] = [];
+      const chunks: Record<string, unknown>[] = [];
+      const outgoing = [
+        { action: "question", content: "Where does it hurt?" },
+        { content: "Since when?" }, // no action: a question
+        "not json",
+        { action: "test", content: "CBC" },
+        { action: "diagnosis", content: "Acute appendicitis" },
+        { action: "question", content: "Anything else?" },
+      ];
       await new Promise<void>((resolve, reject) => {
         socket.onerror = () => reject(new Error("socket error"));
-        socket.onopen = () => {
-          socket.send(JSON.stringify({ action: "question", content: "Where does it hurt?" }));
-          socket.send(JSON.stringify({ content: "Since when?" })); // no action: a question
-          socket.send("not json");
+        const next = () => {
+          const frame = outgoing.shift();
+          if (frame === undefined) return resolve();
+          socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
         };
+        socket.onopen = next;
         socket.onmessage = (event) => {
-          received.push(JSON.parse(event.data));
-          if (received.length === 3) resolve();
+          const frame = JSON.parse(event.data);
+          if (frame.done === false) {
+            chunks.push(frame);
+            return;
+          }
+          finals.push(frame);
+          next();
         };
       });
       socket.close();
-      return received;
+      return { finals, chunks };
     }, wsUrl);
-    for (const done of frames.slice(0, 2)) {
-      expect(done).toMatchObject({ done: true, ordered_tests: [] });
-      expect(typeof (done as { reply: unknown }).reply).toBe("string");
-      expect(typeof (done as { cost: unknown }).cost).toBe("number");
-      expect(typeof (done as { total_spent: unknown }).total_spent).toBe("number");
+    const [q1, q2, invalid, test, diagnosis, closed] = frames.finals as Record<string, any>[];
+    for (const done of [q1, q2, test, diagnosis]) {
+      expect(done.done).toBe(true);
+      expect(typeof done.reply).toBe("string");
+      expect(typeof done.cost).toBe("number");
+      expect(typeof done.total_spent).toBe("number");
+      expect(Array.isArray(done.ordered_tests)).toBe(true);
     }
-    expect(frames[2]).toMatchObject({ type: "error", code: "invalid_json" });
-    expect(typeof (frames[2] as { error: unknown }).error).toBe("string");
+    expect(q1.cost).toBe(300);
+    expect(q2.cost).toBe(0);
+    expect(invalid).toMatchObject({ type: "error", code: "invalid_json" });
+    expect(typeof invalid.error).toBe("string");
+    expect(test.ordered_tests).toEqual(["Complete blood count with differential"]);
+    expect(test.total_spent).toBeGreaterThan(300);
+    expect(diagnosis.verdict).toMatchObject({ score: 5, correct: true, diagnosis: "Acute appendicitis" });
+    expect(closed).toMatchObject({ error: "encounter closed", code: "encounter_closed" });
+    for (const chunk of frames.chunks) expect(typeof chunk.reply).toBe("string");
 
     const refreshed = await request.post("/api/v1/refresh", {
       data: { refresh_token: tokens.refresh_token },
