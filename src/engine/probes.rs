@@ -144,3 +144,29 @@ fn free_text_cases_that_state_the_diagnosis_do_not_leak_it() {
         assert!(gatekeeper.result(&case, test).contains("2,400"));
     }
 }
+
+#[test]
+fn every_case_test_can_be_ordered_by_its_name_and_returns_the_case_result() {
+    let cases = bundled_cases().expect("the bundled cases load");
+    let prices = PriceTable::bundled();
+    let gatekeeper = OfflineGatekeeper;
+    let mut problems = Vec::new();
+    for case in &cases {
+        for test in &case.tests {
+            match prices.lookup(&test.name) {
+                super::prices::Lookup::Found(priced) => {
+                    let result = gatekeeper.result(case, priced);
+                    let start: String = test.result.chars().take(20).collect();
+                    if !result.contains(&start) {
+                        problems.push(format!("{}: {:?} gave {result:?}", case.id, test.name));
+                    }
+                }
+                super::prices::Lookup::Unknown(_) => problems.push(format!(
+                    "{}: {:?} is not in the price table",
+                    case.id, test.name
+                )),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
