@@ -154,14 +154,13 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
             "a lockout must not hand out tokens"
         );
         // The lockout is per account: another account still signs in.
-        let hash = dx0::auth::password::hash_password("other password".into())
-            .await
-            .unwrap();
-        app.store
-            .add_user("other", &hash, dx0::protocol::Group::Physician, 0)
-            .await
-            .unwrap()
-            .unwrap();
+        common::add_user(
+            &app,
+            "other",
+            "other password",
+            dx0::protocol::Group::Physician,
+        )
+        .await;
         assert_eq!(
             api_login(app.addr, "other", "other password").await.status,
             200

@@ -90,14 +90,7 @@ async fn fhir_endpoints_are_for_admins_only() {
     for db in databases().await {
         let app = spawn_app(&db).await;
         let physician = demo_token(app.addr).await;
-        let hash = dx0::auth::password::hash_password("admin password".into())
-            .await
-            .unwrap();
-        app.store
-            .add_user("root", &hash, dx0::protocol::Group::Admin, 0)
-            .await
-            .unwrap()
-            .unwrap();
+        common::add_user(&app, "root", "admin password", dx0::protocol::Group::Admin).await;
         let admin = login_pair(app.addr, "root", "admin password").await.access;
         let post = |token: String, path: &'static str, body: String| async move {
             let auth = format!("Bearer {token}");

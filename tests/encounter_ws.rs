@@ -208,14 +208,13 @@ async fn encounters_resume_by_session_by_id_and_after_a_restart() {
 
         // Another user cannot open it.
         let other_user = {
-            let hash = dx0::auth::password::hash_password("other password".into())
-                .await
-                .unwrap();
-            app.store
-                .add_user("other", &hash, dx0::protocol::Group::Physician, 0)
-                .await
-                .unwrap()
-                .unwrap();
+            common::add_user(
+                &app,
+                "other",
+                "other password",
+                dx0::protocol::Group::Physician,
+            )
+            .await;
             common::login_pair(app.addr, "other", "other password")
                 .await
                 .access

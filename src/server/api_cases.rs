@@ -1,14 +1,14 @@
 //! API v1 routes about cases, tests and encounters: `/case`, `/cases`, `/tests`, `/encounters`.
 
 use super::api::{detail, internal};
-use super::client::session_cookie;
+use super::client::{bearer_token, session_cookie};
 use super::encounter::load_case;
 use super::AppState;
 use crate::engine::EncounterState;
 use crate::protocol::Money;
 use crate::store::{EncounterRecord, SessionRecord};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -17,14 +17,7 @@ use std::collections::HashMap;
 
 /// The caller's live session: `Authorization: Bearer` (API) or the session cookie (browser).
 pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<SessionRecord, Response> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
+    let bearer = bearer_token(headers);
     let found = match (bearer, session_cookie(headers)) {
         (Some(token), _) => state.auth.session_for_access_token(token).await,
         (None, Some(cookie)) => state.auth.session_for_cookie(&cookie).await,

@@ -31,6 +31,13 @@ pub fn client_address(
     peer.map_or_else(|| "unknown".to_string(), |p| p.ip().to_string())
 }
 
+/// The token of an `Authorization: Bearer …` header (the scheme in any case), if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 /// The browser session cookie's value among a request's `Cookie` headers, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers

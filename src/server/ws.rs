@@ -3,7 +3,7 @@
 //! when its session is revoked, the socket closes.
 
 use super::api::{detail, internal};
-use super::client::session_cookie;
+use super::client::{bearer_token, session_cookie};
 use super::encounter::{self, Target};
 use super::AppState;
 use crate::protocol::{
@@ -13,7 +13,7 @@ use crate::store::SessionRecord;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -124,14 +124,7 @@ async fn authenticate(
     query: &WsQuery,
     headers: &HeaderMap,
 ) -> Result<SessionRecord, Response> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
+    let bearer = bearer_token(headers);
     if let Some(token) = query.token.as_deref().or(bearer) {
         return match state.auth.session_for_access_token(token).await {
             Ok(Some(session)) => Ok(session),

@@ -216,6 +216,18 @@ pub async fn api_logout(addr: SocketAddr, refresh_token: &str) -> Response {
     post_json(addr, "/api/v1/logout", &body, &[]).await
 }
 
+/// Creates an account directly in the store (the CLI refuses nothing the tests need here).
+pub async fn add_user(app: &TestApp, name: &str, password: &str, group: dx0::protocol::Group) {
+    let hash = dx0::auth::password::hash_password(password.into())
+        .await
+        .unwrap();
+    app.store
+        .add_user(name, &hash, group, 0)
+        .await
+        .unwrap()
+        .expect("a new account");
+}
+
 /// The demo user's access token.
 pub async fn demo_token(addr: SocketAddr) -> String {
     let response = api_login(addr, "physician", "secret").await;
