@@ -234,9 +234,8 @@ fn score(question: &str, question_terms: &[String], finding: &Finding) -> f64 {
 }
 
 impl OfflineGatekeeper {
-    fn answer_one(&self, case: &Case, question: &str) -> Option<String> {
+    fn answer_one(&self, case: &Case, guard: &LeakGuard, question: &str) -> Option<String> {
         if let Some(text) = &case.full_text {
-            let guard = LeakGuard::for_case(case);
             let index = SentenceIndex::new(text, |s| !guard.leaks(s));
             let best = index.best(question, 2);
             if !best.is_empty() {
@@ -264,7 +263,6 @@ impl OfflineGatekeeper {
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         let Some(&(top, _)) = scored.first() else {
             // Nothing in the findings: the abstract may hold it (age, sex, setting).
-            let guard = LeakGuard::for_case(case);
             let index = SentenceIndex::new(&case.summary, |s| !guard.leaks(s));
             return index.best(question, 1).into_iter().next();
         };
@@ -310,7 +308,7 @@ impl Gatekeeper for OfflineGatekeeper {
                     REFUSAL.to_string()
                 } else {
                     guard.filter(
-                        self.answer_one(case, q)
+                        self.answer_one(case, &guard, q)
                             .unwrap_or_else(|| NOTHING.to_string()),
                     )
                 }

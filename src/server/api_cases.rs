@@ -2,7 +2,7 @@
 
 use super::api::{detail, internal};
 use super::client::{bearer_token, session_cookie};
-use super::encounter::load_case;
+use super::encounter::{default_case_id, load_case};
 use super::AppState;
 use crate::engine::EncounterState;
 use crate::protocol::Money;
@@ -35,12 +35,9 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<SessionReco
 
 /// `GET /api/v1/case`: the default case's abstract (no login, as the original).
 pub async fn default_case(State(state): State<AppState>) -> Response {
-    let id = match state.clinic.default_case.clone() {
-        Some(id) => Some(id),
-        None => match state.store.default_case_id().await {
-            Ok(id) => id,
-            Err(err) => return internal(&err),
-        },
+    let id = match default_case_id(&state).await {
+        Ok(id) => id,
+        Err(err) => return internal(&err),
     };
     let Some(id) = id else {
         return detail(StatusCode::NOT_FOUND, "No case is loaded");

@@ -121,6 +121,15 @@ fn error(code: ErrorCode, message: impl Into<String>, id: Option<Value>) -> Vec<
     })]
 }
 
+/// The case a socket or `/api/v1/case` opens when none is named: the configured one, else the
+/// stored default.
+pub async fn default_case_id(state: &AppState) -> Result<Option<String>, AppError> {
+    match &state.clinic.default_case {
+        Some(id) => Ok(Some(id.clone())),
+        None => state.store.default_case_id().await,
+    }
+}
+
 /// Loads and parses a stored case.
 pub async fn load_case(state: &AppState, id: &str) -> Result<Option<Case>, AppError> {
     let Some(record) = state.store.case(id).await? else {

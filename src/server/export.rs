@@ -163,27 +163,24 @@ pub async fn export(
     response
 }
 
-/// The caller's session if it is in the admin group (401 / 403 otherwise).
-async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, Response> {
+/// The JSON object body of a request from the admin group: 401 / 403 for anyone else, 422 for
+/// a body that is not a JSON object.
+async fn admin_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<serde_json::Map<String, Value>, Response> {
     let session = caller(state, headers).await?;
     if session.group != Group::Admin {
         return Err(detail(StatusCode::FORBIDDEN, "Admin group required"));
     }
-    Ok(Some(session.user_name))
-}
-
-fn body_object(body: &[u8]) -> Option<serde_json::Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The request body must be a JSON object",
+        )),
     }
-}
-
-fn not_an_object() -> Response {
-    detail(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "The request body must be a JSON object",
-    )
 }
 
 fn patient(map: &serde_json::Map<String, Value>) -> Option<String> {
@@ -198,11 +195,9 @@ pub async fn fhir_transcript(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = admin(&state, &headers).await {
-        return response;
-    }
-    let Some(map) = body_object(&body) else {
-        return not_an_object();
+    let map = match admin_body(&state, &headers, &body).await {
+        Ok(map) => map,
+        Err(response) => return response,
     };
     let Some(items) = map.get("transcript").and_then(Value::as_array) else {
         return detail(
@@ -233,11 +228,9 @@ pub async fn fhir_tests(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = admin(&state, &headers).await {
-        return response;
-    }
-    let Some(map) = body_object(&body) else {
-        return not_an_object();
+    let map = match admin_body(&state, &headers, &body).await {
+        Ok(map) => map,
+        Err(response) => return response,
     };
     let names: Option<Vec<String>> = map
         .get("tests")

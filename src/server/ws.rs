@@ -101,13 +101,10 @@ async fn target(
             Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No such case")),
             Err(err) => return Err(internal(&err)),
         },
-        None => match state.clinic.default_case.clone() {
-            Some(id) => id,
-            None => match state.store.default_case_id().await {
-                Ok(Some(id)) => id,
-                Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No case is loaded")),
-                Err(err) => return Err(internal(&err)),
-            },
+        None => match encounter::default_case_id(state).await {
+            Ok(Some(id)) => id,
+            Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No case is loaded")),
+            Err(err) => return Err(internal(&err)),
         },
     };
     Ok(Target::Case {
