@@ -7,6 +7,7 @@ pub mod fhir;
 pub mod gatekeeper;
 pub mod import;
 pub mod judge;
+pub mod lexicon;
 pub mod library;
 pub mod prices;
 pub mod retrieval;

@@ -1,6 +1,7 @@
 //! Ranked sentence retrieval (Okapi BM25) over a free-text case, for imported cases that have no
 //! structured findings.
 
+use super::lexicon::related;
 use super::text::terms;
 use std::collections::HashMap;
 
@@ -78,9 +79,18 @@ impl SentenceIndex {
     }
 
     /// Up to `k` sentences answering `query`, best first, in their text order when tied; none when
-    /// no sentence shares a term with it.
+    /// no sentence shares a term with it. Words of the same concept ("occupation", "works") count
+    /// at half weight.
     pub fn best(&self, query: &str, k: usize) -> Vec<String> {
-        let query_terms = terms(query);
+        let asked = terms(query);
+        let mut query_terms: Vec<(String, f64)> = asked.iter().map(|t| (t.clone(), 1.0)).collect();
+        for term in &asked {
+            for near in related(term) {
+                if !query_terms.iter().any(|(t, _)| *t == near) {
+                    query_terms.push((near, 0.5));
+                }
+            }
+        }
         let n = self.sentences.len() as f64;
         let mut scored: Vec<(f64, usize)> = self
             .sentences
@@ -90,14 +100,14 @@ impl SentenceIndex {
                 let length = t.len() as f64;
                 let score: f64 = query_terms
                     .iter()
-                    .map(|q| {
+                    .map(|(q, weight)| {
                         let tf = t.iter().filter(|x| *x == q).count() as f64;
                         if tf == 0.0 {
                             return 0.0;
                         }
                         let df = *self.document_frequency.get(q).unwrap_or(&0) as f64;
                         let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
-                        idf * tf * (K1 + 1.0)
+                        weight * idf * tf * (K1 + 1.0)
                             / (tf + K1 * (1.0 - B + B * length / self.average_length))
                     })
                     .sum();
@@ -140,6 +150,11 @@ mod tests {
         );
         assert!(index.best("fever temperature", 1)[0].contains("38.2"));
         assert!(index.best("zebra", 2).is_empty());
+        assert_eq!(
+            index.best("Any tobacco use?", 1),
+            vec!["She smokes ten cigarettes a day."],
+            "a word of the same concept finds it"
+        );
         let filtered = SentenceIndex::new(TEXT, |s| !s.contains("smokes"));
         assert!(filtered.best("smoke", 1).is_empty());
     }
