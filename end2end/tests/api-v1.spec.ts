@@ -101,4 +101,65 @@ test.describe("API v1 client", () => {
     expect(unknown.status()).toBe(200);
     expect((await request.get("/api/v1/ws")).status()).toBe(401);
   });
+
+  test("every case in the list is worked to a verdict", async ({ request, page, baseURL }) => {
+    test.setTimeout(120_000);
+    const listed = await request.get("/api/v1/cases");
+    expect(listed.status()).toBe(200);
+    const { cases } = await listed.json();
+    expect(cases.length).toBeGreaterThanOrEqual(24);
+    await page.goto("/healthz");
+    for (const c of cases) {
+      expect(typeof c.summary).toBe("string");
+      // One login per case: the message limit is per login session.
+      const tokens = await (
+        await request.post("/api/v1/login", { data: { username: "physician", password: "secret" } })
+      ).json();
+      const url = `${baseURL!.replace("http", "ws")}/api/v1/ws?token=${tokens.access_token}&case=${encodeURIComponent(c.id)}&new=1`;
+      // Work the case twice: once with a wrong answer (the verdict names the true diagnosis),
+      // then in a new encounter with that diagnosis.
+      const run = (diagnosis: string) =>
+        page.evaluate(
+          async ({ url, diagnosis }) => {
+            const socket = new WebSocket(url);
+            const outgoing = [
+              { action: "question", content: "What brings you in today?", id: 1 },
+              { action: "test", content: "CBC", id: 2 },
+              { action: "diagnosis", content: diagnosis, id: 3 },
+            ];
+            const finals: any[] = [];
+            await new Promise<void>((resolve, reject) => {
+              socket.onerror = () => reject(new Error("socket error"));
+              const next = () => {
+                const frame = outgoing.shift();
+                if (frame === undefined) return resolve();
+                socket.send(JSON.stringify(frame));
+              };
+              socket.onopen = next;
+              socket.onmessage = (event) => {
+                const frame = JSON.parse(event.data);
+                if (frame.done === false) return;
+                finals.push(frame);
+                next();
+              };
+            });
+            socket.close();
+            return finals;
+          },
+          { url, diagnosis },
+        );
+      const first = await run("Tension-type headache");
+      expect(first.map((f) => f.type), c.id).toEqual(["done", "done", "done"]);
+      expect(first[2].id).toBe(3);
+      const verdict = first[2].verdict;
+      expect(verdict, c.id).toMatchObject({ given: "Tension-type headache" });
+      expect(typeof verdict.diagnosis).toBe("string");
+      expect(verdict.score).toBeGreaterThanOrEqual(1);
+      expect(verdict.score).toBeLessThanOrEqual(5);
+      expect(first[2].total_spent).toBeCloseTo(first[0].cost + first[1].cost, 2);
+      const second = await run(verdict.diagnosis);
+      expect(second[2].encounter_id).not.toBe(first[2].encounter_id);
+      expect(second[2].verdict, c.id).toMatchObject({ score: 5, correct: true });
+    }
+  });
 });
