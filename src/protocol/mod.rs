@@ -4,9 +4,13 @@
 //! everything we add is additive: extra fields and extra frame types, never a changed field.
 
 mod account;
+mod encounter;
 mod money;
 
 pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
+pub use encounter::{
+    CaseCard, EncounterSummary, EncounterView, OrderedTest, StartOutcome, TestPrice, Turn,
+};
 pub use money::Money;
 
 use serde::{Deserialize, Serialize};
@@ -30,6 +34,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// The wire name of the action.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Question => "question",
+            Self::Test => "test",
+            Self::Diagnosis => "diagnosis",
+            Self::Ping => "ping",
+        }
+    }
+
     /// Parses the wire name of an action.
     pub fn from_wire(name: &str) -> Option<Self> {
         match name {
@@ -101,11 +115,7 @@ impl FrameError {
 
     /// The error frame that answers the bad client frame.
     pub fn into_frame(self) -> ServerFrame {
-        ServerFrame::Error(ErrorFrame {
-            error: self.message,
-            code: self.code,
-            id: self.id,
-        })
+        ServerFrame::Error(ErrorFrame::new(self.code, self.message, self.id))
     }
 }
 
@@ -278,6 +288,21 @@ pub struct ErrorFrame {
     /// The client frame's `id`, echoed when it could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,
+    /// For `unknown_test`: the priced names closest to what was asked, best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+}
+
+impl ErrorFrame {
+    /// An error frame without suggestions.
+    pub fn new(code: ErrorCode, error: impl Into<String>, id: Option<Value>) -> Self {
+        Self {
+            error: error.into(),
+            code,
+            id,
+            suggestions: Vec::new(),
+        }
+    }
 }
 
 /// The answer to a `ping`.

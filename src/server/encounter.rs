@@ -114,11 +114,7 @@ pub fn chunks(reply: &str) -> Vec<String> {
 }
 
 fn error(code: ErrorCode, message: impl Into<String>, id: Option<Value>) -> Vec<ServerFrame> {
-    vec![ServerFrame::Error(ErrorFrame {
-        error: message.into(),
-        code,
-        id,
-    })]
+    vec![ServerFrame::Error(ErrorFrame::new(code, message, id))]
 }
 
 /// The case a socket or `/api/v1/case` opens when none is named: the configured one, else the
@@ -169,13 +165,25 @@ async fn encounter_for(
             return Ok(found);
         }
     }
+    let record = create_encounter(state, session, &case_id, budget).await?;
+    *target = Target::Encounter(record.id.clone());
+    Ok(record)
+}
+
+/// Starts a new encounter of the session's user on a case (known to exist).
+pub async fn create_encounter(
+    state: &AppState,
+    session: &SessionRecord,
+    case_id: &str,
+    budget: Option<Money>,
+) -> Result<EncounterRecord, AppError> {
     let now = state.auth.now();
     let fresh = EncounterState::new(budget);
     let record = EncounterRecord {
         id: crate::auth::tokens::random_token()[..22].to_string(),
         user_id: session.user_id,
         session_id: Some(session.id.clone()),
-        case_id,
+        case_id: case_id.to_string(),
         status: "open".into(),
         spent_cents: 0,
         budget_cents: budget.map(Money::cents),
@@ -186,7 +194,6 @@ async fn encounter_for(
         updated_at: now,
     };
     state.store.create_encounter(&record).await?;
-    *target = Target::Encounter(record.id.clone());
     Ok(record)
 }
 
@@ -238,7 +245,10 @@ async fn try_step(
     let outcome = match encounter.step(&engine, action, content) {
         Ok(outcome) => outcome,
         Err(refusal) => {
-            return Ok(error(refusal.code, refusal.message, id));
+            return Ok(vec![ServerFrame::Error(ErrorFrame {
+                suggestions: refusal.suggestions,
+                ..ErrorFrame::new(refusal.code, refusal.message, id)
+            })]);
         }
     };
     let status = match encounter.status {

@@ -3,18 +3,18 @@
 
 use super::api::{detail, internal};
 use super::api_cases::caller;
-use super::encounter::load_case;
+use super::views;
 use super::AppState;
 use crate::engine::encounter::{EncounterState, Turn};
 use crate::engine::fhir;
-use crate::protocol::{Action, Group, Money};
+use crate::protocol::{Action, Group};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The query of the export route.
 #[derive(Debug, Deserialize)]
@@ -91,37 +91,25 @@ pub async fn export(
         Ok(s) => s,
         Err(response) => return response,
     };
-    let record = match state.store.encounter(&id).await {
-        Ok(Some(r)) if r.user_id == session.user_id => r,
-        Ok(_) => return detail(StatusCode::NOT_FOUND, "No such encounter"),
+    let (record, parsed) = match views::own_encounter(&state, session.user_id, &id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return detail(StatusCode::NOT_FOUND, "No such encounter"),
         Err(err) => return internal(&err),
     };
-    let Ok(parsed) = serde_json::from_str::<EncounterState>(&record.state) else {
-        return detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
-    };
-    let case = match load_case(&state, &record.case_id).await {
-        Ok(case) => case,
+    let view = match views::view(&state, &record, parsed.clone()).await {
+        Ok(view) => view,
         Err(err) => return internal(&err),
     };
-    let (title, summary) = case
-        .map(|c| (c.title, c.summary))
-        .unwrap_or_else(|| (record.case_id.clone(), String::new()));
+    let title = view
+        .summary
+        .case_title
+        .clone()
+        .unwrap_or_else(|| record.case_id.clone());
+    let summary = view.case_summary.clone().unwrap_or_default();
     let filename = |ext: &str| format!("attachment; filename=\"encounter-{id}.{ext}\"");
     let (body, content_type, ext) = match format.as_str() {
         "json" => (
-            json!({
-                "id": record.id,
-                "case_id": record.case_id,
-                "case_title": title,
-                "case_summary": summary,
-                "status": record.status,
-                "total_spent": Money(record.spent_cents),
-                "budget": parsed.budget,
-                "transcript": parsed.transcript,
-                "tests": parsed.ordered,
-                "verdict": parsed.verdict,
-            })
-            .to_string(),
+            serde_json::to_string_pretty(&view).unwrap_or_default(),
             "application/json",
             "json",
         ),

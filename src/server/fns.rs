@@ -2,12 +2,16 @@
 //! components in `app/` and call these.
 
 use super::client::{client_address, session_cookie};
+use super::views;
 use super::AppState;
 use crate::auth::bootstrap::{demo_user_active, DEMO_USER};
 use crate::auth::clock::format_utc;
 use crate::auth::Verdict;
 use crate::error::{AppError, UserError};
-use crate::protocol::{safe_next, LoginOutcome, SessionInfo, SystemStatus, UserInfo};
+use crate::protocol::{
+    safe_next, CaseCard, EncounterSummary, EncounterView, LoginOutcome, Money, SessionInfo,
+    StartOutcome, SystemStatus, UserInfo,
+};
 use crate::store::SessionRecord;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -185,4 +189,79 @@ pub async fn end_session(state: &AppState, id: &str) -> Result<bool, UserError> 
         }
         _ => Ok(false),
     }
+}
+
+/// Every case's card (with the user's open encounters when someone is signed in).
+pub async fn list_cases(state: &AppState) -> Result<Vec<CaseCard>, UserError> {
+    let user = current_session(state).await?.map(|s| s.user_id);
+    views::case_cards(state, user)
+        .await
+        .map_err(|e| e.to_user())
+}
+
+/// Starts an encounter on a case with an optional budget (empty: the configured default), and
+/// sends the browser to it.
+pub async fn start_encounter(
+    state: &AppState,
+    case_id: &str,
+    budget: &str,
+) -> Result<StartOutcome, UserError> {
+    let refused = |message: &str| {
+        Ok(StartOutcome::Refused {
+            message: message.to_string(),
+        })
+    };
+    let Some(session) = current_session(state).await? else {
+        return refused("Sign in to start an encounter.");
+    };
+    let budget = match budget.trim() {
+        "" => state.clinic.default_budget,
+        text => match Money::parse_dollars(text) {
+            Some(budget) => Some(budget),
+            None => return refused("The budget must be a dollar amount such as 1500 or 1500.50."),
+        },
+    };
+    if state
+        .store
+        .case(case_id)
+        .await
+        .map_err(|e| e.to_user())?
+        .is_none()
+    {
+        return refused("There is no such case.");
+    }
+    let record = super::encounter::create_encounter(state, &session, case_id, budget)
+        .await
+        .map_err(|e| e.to_user())?;
+    leptos_axum::redirect(&format!("/encounters/{}", record.id));
+    Ok(StartOutcome::Started { id: record.id })
+}
+
+/// One of the signed-in user's encounters, whole; `None` when it is not theirs or nobody is
+/// signed in.
+pub async fn encounter(state: &AppState, id: &str) -> Result<Option<EncounterView>, UserError> {
+    let Some(session) = current_session(state).await? else {
+        return Ok(None);
+    };
+    let found = views::own_encounter(state, session.user_id, id)
+        .await
+        .map_err(|e| e.to_user())?;
+    match found {
+        Some((record, parsed)) => views::view(state, &record, parsed)
+            .await
+            .map(Some)
+            .map_err(|e| e.to_user()),
+        None => Ok(None),
+    }
+}
+
+/// The signed-in user's encounters, newest first (`None`: nobody is signed in).
+pub async fn my_encounters(state: &AppState) -> Result<Option<Vec<EncounterSummary>>, UserError> {
+    let Some(session) = current_session(state).await? else {
+        return Ok(None);
+    };
+    views::encounters_of(state, session.user_id)
+        .await
+        .map(Some)
+        .map_err(|e| e.to_user())
 }

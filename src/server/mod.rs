@@ -9,6 +9,7 @@ mod export;
 pub mod fns;
 mod health;
 mod shutdown;
+pub mod views;
 mod ws;
 
 pub use client::client_address;

@@ -191,22 +191,22 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
                     match state.auth.allow_message(&session.id).await {
                         Ok(true) => {}
                         Ok(false) => {
-                            let frame = ServerFrame::Error(ErrorFrame {
-                                error: "Rate limit exceeded".into(),
-                                code: ErrorCode::RateLimited,
-                                id: parsed.as_ref().ok().and_then(|f| f.id.clone()),
-                            });
+                            let frame = ServerFrame::Error(ErrorFrame::new(
+                                ErrorCode::RateLimited,
+                                "Rate limit exceeded",
+                                parsed.as_ref().ok().and_then(|f| f.id.clone()),
+                            ));
                             let _ = send(&mut socket, &frame).await;
                             close(&mut socket, CLOSE_TRY_LATER, "rate limit exceeded").await;
                             return;
                         }
                         Err(err) => {
                             tracing::error!(error = %err, "cannot count a message");
-                            let frame = ServerFrame::Error(ErrorFrame {
-                                error: "internal error".into(),
-                                code: ErrorCode::Internal,
-                                id: None,
-                            });
+                            let frame = ServerFrame::Error(ErrorFrame::new(
+                                ErrorCode::Internal,
+                                "internal error",
+                                None,
+                            ));
                             if send(&mut socket, &frame).await.is_err() {
                                 break;
                             }
@@ -230,11 +230,11 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
                     Err(err) => vec![err.into_frame()],
                 }
             }
-            Some(Ok(Message::Binary(_))) => vec![ServerFrame::Error(ErrorFrame {
-                error: "Binary frames are not supported: send JSON text".into(),
-                code: ErrorCode::InvalidJson,
-                id: None,
-            })],
+            Some(Ok(Message::Binary(_))) => vec![ServerFrame::Error(ErrorFrame::new(
+                ErrorCode::InvalidJson,
+                "Binary frames are not supported: send JSON text",
+                None,
+            ))],
             // Pings are answered by the library; pongs need nothing.
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(Message::Close(_))) | None => break,

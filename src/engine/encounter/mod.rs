@@ -6,6 +6,7 @@ use super::gatekeeper::Gatekeeper;
 use super::judge::Judge;
 use super::prices::{split_order, Lookup, PriceTable};
 use crate::protocol::{Action, ErrorCode, Money, Verdict};
+pub use crate::protocol::{OrderedTest, Turn};
 use serde::{Deserialize, Serialize};
 
 /// What the engine needs besides the state.
@@ -20,35 +21,6 @@ pub struct Engine<'a> {
     pub judge: &'a dyn Judge,
     /// The price of one physician visit (a round of questions).
     pub visit_cost: Money,
-}
-
-/// A test ordered in the encounter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderedTest {
-    /// Canonical name.
-    pub name: String,
-    /// CPT code.
-    pub cpt: String,
-    /// What was charged.
-    pub price: Money,
-    /// The report.
-    pub result: String,
-    /// True when the price is an estimate.
-    #[serde(default)]
-    pub estimate: bool,
-}
-
-/// One exchange.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Turn {
-    /// question, test or diagnosis.
-    pub action: Action,
-    /// What the physician sent.
-    pub content: String,
-    /// What the case answered.
-    pub reply: String,
-    /// What it cost.
-    pub cost: Money,
 }
 
 /// Open or closed.
@@ -103,6 +75,8 @@ pub struct Refusal {
     pub code: ErrorCode,
     /// Human text.
     pub message: String,
+    /// For an unknown test: the closest priced names, best first.
+    pub suggestions: Vec<String>,
 }
 
 impl Refusal {
@@ -110,6 +84,7 @@ impl Refusal {
         Self {
             code,
             message: message.into(),
+            suggestions: Vec::new(),
         }
     }
 }
@@ -216,10 +191,13 @@ impl EncounterState {
             } else {
                 format!(" Did you mean: {}?", names.join("; "))
             };
-            return Err(Refusal::new(
-                ErrorCode::UnknownTest,
-                format!("Unknown test \"{name}\": it is not in the price table.{hint}"),
-            ));
+            return Err(Refusal {
+                suggestions: names.iter().map(|n| n.to_string()).collect(),
+                ..Refusal::new(
+                    ErrorCode::UnknownTest,
+                    format!("Unknown test \"{name}\": it is not in the price table.{hint}"),
+                )
+            });
         }
         let cost = Money(found.iter().map(|t| t.price.0).sum());
         let what = if found.len() == 1 {

@@ -1,0 +1,134 @@
+//! What the UI and `/api/v1/encounters` show of cases and encounters (serde only).
+
+use super::{Action, Money, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// One exchange of an encounter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    /// question, test or diagnosis.
+    pub action: Action,
+    /// What the physician sent.
+    pub content: String,
+    /// What the case answered.
+    pub reply: String,
+    /// What it cost.
+    pub cost: Money,
+}
+
+/// A test ordered in an encounter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderedTest {
+    /// Canonical name.
+    pub name: String,
+    /// CPT code.
+    pub cpt: String,
+    /// What was charged.
+    pub price: Money,
+    /// The report.
+    pub result: String,
+    /// True when the price is an estimate.
+    #[serde(default)]
+    pub estimate: bool,
+}
+
+/// A case as the library lists it (never its findings or diagnosis).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseCard {
+    /// Stable id.
+    pub id: String,
+    /// Short title.
+    pub title: String,
+    /// Specialty tag.
+    pub specialty: String,
+    /// easy, medium or hard.
+    pub difficulty: String,
+    /// The abstract shown at the start.
+    pub summary: String,
+    /// The caller's newest open encounter on this case, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_encounter: Option<String>,
+}
+
+/// One encounter in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncounterSummary {
+    /// Stable id.
+    pub id: String,
+    /// The case worked.
+    pub case_id: String,
+    /// Its title (absent when the case is gone).
+    pub case_title: Option<String>,
+    /// open or closed.
+    pub status: String,
+    /// Everything spent so far.
+    pub total_spent: Money,
+    /// The budget fixed at creation.
+    pub budget: Option<Money>,
+    /// Every test ordered, in order.
+    pub ordered_tests: Vec<String>,
+    /// The verdict, once given.
+    pub verdict: Option<Verdict>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// One encounter, whole: what the encounter page renders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncounterView {
+    /// The list fields.
+    #[serde(flatten)]
+    pub summary: EncounterSummary,
+    /// The case's abstract.
+    pub case_summary: Option<String>,
+    /// What is left of the budget, when one is set.
+    pub remaining_budget: Option<Money>,
+    /// Every exchange.
+    pub transcript: Vec<Turn>,
+    /// Every test ordered, with its result.
+    pub tests: Vec<OrderedTest>,
+    /// True between the first question of a round and the next test or diagnosis (the next
+    /// question is then free).
+    pub in_visit: bool,
+    /// The price of a physician visit.
+    pub visit_cost: Money,
+    /// False for a case without a recorded diagnosis (it can be worked but not judged).
+    pub has_diagnosis: bool,
+}
+
+impl EncounterView {
+    /// True while actions are accepted.
+    pub fn is_open(&self) -> bool {
+        self.summary.status == "open"
+    }
+}
+
+/// A priced test, as `/api/v1/tests?q=` and the order box show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestPrice {
+    /// Canonical name.
+    pub name: String,
+    /// CPT code.
+    pub cpt: String,
+    /// Price.
+    pub price: Money,
+    /// True for an estimated price.
+    pub estimate: bool,
+}
+
+/// What starting an encounter from the library gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StartOutcome {
+    /// The encounter exists; the page goes to it.
+    Started {
+        /// Its id.
+        id: String,
+    },
+    /// Why not (a bad budget, an unknown case, nobody signed in).
+    Refused {
+        /// For the physician.
+        message: String,
+    },
+}
