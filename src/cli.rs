@@ -1,11 +1,11 @@
 //! The administrative commands of the `dx0` binary (`dx0 users …`). Output goes to stdout,
 //! errors to stderr with a non-zero exit.
 
-use crate::auth::clock::format_utc;
 use crate::auth::password::{check_new_password, hash_password, normalize_name};
 use crate::auth::{Clock, SystemClock};
 use crate::config::{CasesArgs, CasesCommand, UsersArgs, UsersCommand};
 use crate::engine::Case;
+use crate::protocol::format_unix_utc;
 use crate::protocol::Group;
 use crate::store::{self, FailureScope, Store};
 use anyhow::{bail, Context};
@@ -51,7 +51,7 @@ async fn run_users(store: &dyn Store, command: UsersCommand) -> anyhow::Result<(
                     "{:<32} {:<10} {}",
                     user.name,
                     user.group.as_str(),
-                    format_utc(user.created_at)
+                    format_unix_utc(user.created_at)
                 );
             }
         }

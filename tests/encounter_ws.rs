@@ -147,6 +147,11 @@ async fn budgets_refuse_without_charging_and_keep_the_socket() {
         )
         .await;
         assert_eq!(unknown["code"], "unknown_test", "{unknown}");
+        let suggestions = unknown["suggestions"].as_array().expect("suggestions");
+        assert!(
+            (1..=5).contains(&suggestions.len()) && suggestions.iter().all(Value::is_string),
+            "{unknown}"
+        );
         let (_, done) = exchange(&mut socket, json!({"action": "test", "content": "lipase"})).await;
         assert_eq!(done["type"], "done", "{done}");
         assert!(dollars(&done["remaining_budget"]) < 10.0);

@@ -286,7 +286,7 @@ fn session_row(session: SessionInfo, end: ServerAction<EndSession>) -> impl Into
         <li class="session">
             <span class="session-label">{label.clone()}</span>
             <span class="muted">
-                {format!("from {address}, since {} UTC, until {} UTC", session.created, session.expires)}
+                {format!("from {address}, since {}, until {}", session.created, session.expires)}
             </span>
             {if session.current {
                 Either::Left(view! { <span class="badge">"This browser"</span> })

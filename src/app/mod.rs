@@ -1,6 +1,9 @@
 //! The Leptos UI: the document shell, the app frame and its pages. No database, no tokio here.
 
 mod account;
+mod cases;
+mod encounter;
+mod encounters;
 mod home;
 mod live;
 
@@ -10,6 +13,9 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode, StaticSegment};
 
 pub use account::{AccountPage, CurrentUser, LoginPage, RequireUser, UserMenu};
+pub use cases::CasesPage;
+pub use encounter::EncounterPage;
+pub use encounters::EncountersPage;
 pub use home::{get_system_status, HomePage};
 pub use live::LiveBadge;
 
@@ -70,6 +76,12 @@ pub fn App() -> impl IntoView {
                                 <li>
                                     <A href="/" exact=true>"Home"</A>
                                 </li>
+                                <li>
+                                    <A href="/cases">"Cases"</A>
+                                </li>
+                                <li>
+                                    <A href="/encounters" exact=true>"My encounters"</A>
+                                </li>
                             </ul>
                         </nav>
                         <UserMenu/>
@@ -80,6 +92,9 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/cases") view=CasesPage ssr=SsrMode::Async/>
+                        <Route path=path!("/encounters") view=EncountersPage ssr=SsrMode::Async/>
+                        <Route path=path!("/encounters/:id") view=EncounterPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <footer class="site-footer">

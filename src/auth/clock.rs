@@ -50,30 +50,9 @@ impl Clock for ManualClock {
     }
 }
 
-/// `YYYY-MM-DD HH:MM` of a Unix-millisecond time, in UTC.
-pub fn format_utc(ms: i64) -> String {
-    match cookie::time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
-        Ok(t) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        ),
-        Err(_) => "?".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_dates_are_formatted() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00");
-        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
-    }
 
     #[test]
     fn the_manual_clock_moves_only_when_told() {

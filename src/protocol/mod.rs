@@ -6,12 +6,14 @@
 mod account;
 mod encounter;
 mod money;
+mod time;
 
 pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
 pub use encounter::{
     CaseCard, EncounterSummary, EncounterView, OrderedTest, StartOutcome, TestPrice, Turn,
 };
 pub use money::Money;
+pub use time::format_unix_utc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -5,9 +5,9 @@ use super::client::{client_address, session_cookie};
 use super::views;
 use super::AppState;
 use crate::auth::bootstrap::{demo_user_active, DEMO_USER};
-use crate::auth::clock::format_utc;
 use crate::auth::Verdict;
 use crate::error::{AppError, UserError};
+use crate::protocol::format_unix_utc;
 use crate::protocol::{
     safe_next, CaseCard, EncounterSummary, EncounterView, LoginOutcome, Money, SessionInfo,
     StartOutcome, SystemStatus, UserInfo,
@@ -170,8 +170,8 @@ pub async fn my_sessions(state: &AppState) -> Result<Option<Vec<SessionInfo>>, U
                 id: s.id,
                 kind: s.kind.as_str().to_string(),
                 address: s.address,
-                created: format_utc(s.created_at),
-                expires: format_utc(s.expires_at),
+                created: format_unix_utc(s.created_at),
+                expires: format_unix_utc(s.expires_at),
             })
             .collect(),
     ))

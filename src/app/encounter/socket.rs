@@ -1,0 +1,232 @@
+//! The encounter page's WebSocket: opens `/api/v1/ws?encounter=ID` with the session cookie,
+//! hands every server frame to the page, and reconnects on its own (growing delays, capped)
+//! until the page goes away or the server ends the session.
+
+use leptos::prelude::*;
+
+/// The state of the encounter's connection.
+// Only the browser build moves past `Idle`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conn {
+    /// Not started (the server-rendered page, or no JavaScript).
+    Idle,
+    /// Opening.
+    Connecting,
+    /// Ready for frames.
+    Open,
+    /// Closed unexpectedly; a retry is scheduled.
+    Lost,
+    /// The server ended the session (signed out elsewhere, or expired): no retry.
+    Ended,
+}
+
+impl Conn {
+    /// A short word for the `data-conn` attribute.
+    pub fn key(self) -> &'static str {
+        match self {
+            Conn::Idle => "idle",
+            Conn::Connecting => "connecting",
+            Conn::Open => "open",
+            Conn::Lost => "lost",
+            Conn::Ended => "ended",
+        }
+    }
+}
+
+/// A handle on the page's socket: send frames, and stop it when the page goes away.
+#[derive(Clone, Copy)]
+pub struct Link {
+    /// The connection's state.
+    pub conn: RwSignal<Conn>,
+    #[cfg(feature = "hydrate")]
+    inner: StoredValue<client::Inner, LocalStorage>,
+}
+
+impl Link {
+    /// Sends a text frame; false when the socket is not open.
+    pub fn send(&self, text: &str) -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            self.inner.with_value(|inner| inner.send(text))
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = text;
+            false
+        }
+    }
+}
+
+/// What the page does with the socket's events.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub struct Events {
+    /// A frame arrived.
+    pub frame: Box<dyn Fn(crate::protocol::ServerFrame)>,
+    /// The socket opened (the first time, or again after a loss).
+    pub opened: Box<dyn Fn(bool)>,
+    /// The socket closed with this code.
+    pub closed: Box<dyn Fn(u16)>,
+}
+
+/// Opens the socket for `encounter_id` (in the browser; on the server it stays idle).
+pub fn connect(encounter_id: &str, events: Events) -> Link {
+    let conn = RwSignal::new(Conn::Idle);
+    #[cfg(feature = "hydrate")]
+    {
+        let inner = StoredValue::new_local(client::Inner::new(encounter_id, conn, events));
+        let link = Link { conn, inner };
+        // Mounted in the browser only: the first connection waits for hydration.
+        Effect::new(move |_| inner.with_value(|i| i.start()));
+        on_cleanup(move || inner.with_value(|i| i.stop()));
+        link
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (encounter_id, events);
+        Link { conn }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use super::{Conn, Events};
+    use crate::protocol::ServerFrame;
+    use leptos::prelude::*;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::time::Duration;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+    /// The close code of an ended session: retrying would only be refused.
+    const CLOSE_SESSION_ENDED: u16 = 1008;
+
+    struct Shared {
+        url: String,
+        conn: RwSignal<Conn>,
+        events: Events,
+        socket: RefCell<Option<WebSocket>>,
+        stopped: Cell<bool>,
+        started: Cell<bool>,
+        opened_before: Cell<bool>,
+    }
+
+    /// The socket and its reconnection, shared by the handlers.
+    pub struct Inner(Rc<Shared>);
+
+    impl Inner {
+        pub fn new(encounter_id: &str, conn: RwSignal<Conn>, events: Events) -> Self {
+            let url = web_sys::window()
+                .map(|w| w.location())
+                .and_then(|l| {
+                    let scheme = if l.protocol().ok()? == "https:" {
+                        "wss"
+                    } else {
+                        "ws"
+                    };
+                    Some(format!(
+                        "{scheme}://{}/api/v1/ws?encounter={}",
+                        l.host().ok()?,
+                        leptos_router::location::Url::escape(encounter_id)
+                    ))
+                })
+                .unwrap_or_default();
+            Self(Rc::new(Shared {
+                url,
+                conn,
+                events,
+                socket: RefCell::new(None),
+                stopped: Cell::new(false),
+                started: Cell::new(false),
+                opened_before: Cell::new(false),
+            }))
+        }
+
+        pub fn start(&self) {
+            if !self.0.started.replace(true) {
+                open(self.0.clone(), 0);
+            }
+        }
+
+        pub fn stop(&self) {
+            self.0.stopped.set(true);
+            if let Some(socket) = self.0.socket.borrow_mut().take() {
+                let _ = socket.close();
+            }
+        }
+
+        pub fn send(&self, text: &str) -> bool {
+            match self.0.socket.borrow().as_ref() {
+                Some(socket) if socket.ready_state() == WebSocket::OPEN => {
+                    socket.send_with_str(text).is_ok()
+                }
+                _ => false,
+            }
+        }
+    }
+
+    fn open(shared: Rc<Shared>, attempt: u32) {
+        if shared.stopped.get() {
+            return;
+        }
+        shared.conn.set(Conn::Connecting);
+        let Ok(socket) = WebSocket::new(&shared.url) else {
+            shared.conn.set(Conn::Lost);
+            retry(shared, attempt + 1);
+            return;
+        };
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+            let shared = shared.clone();
+            move |event: MessageEvent| {
+                let Some(text) = event.data().as_string() else {
+                    return;
+                };
+                if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
+                    (shared.events.frame)(frame);
+                }
+            }
+        });
+        let was_open = Rc::new(Cell::new(false));
+        let on_open = Closure::<dyn FnMut()>::new({
+            let shared = shared.clone();
+            let was_open = was_open.clone();
+            move || {
+                was_open.set(true);
+                shared.conn.set(Conn::Open);
+                let again = shared.opened_before.replace(true);
+                (shared.events.opened)(again);
+            }
+        });
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
+            let shared = shared.clone();
+            move |event: CloseEvent| {
+                if shared.stopped.get() {
+                    return;
+                }
+                (shared.events.closed)(event.code());
+                if event.code() == CLOSE_SESSION_ENDED {
+                    shared.conn.set(Conn::Ended);
+                    return;
+                }
+                shared.conn.set(Conn::Lost);
+                // A socket that worked starts the back-off afresh.
+                retry(shared.clone(), if was_open.get() { 0 } else { attempt + 1 });
+            }
+        });
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        // The handlers live as long as their socket; a page keeps few sockets over its life.
+        on_open.forget();
+        on_message.forget();
+        on_close.forget();
+        *shared.socket.borrow_mut() = Some(socket);
+    }
+
+    fn retry(shared: Rc<Shared>, attempt: u32) {
+        let delay = Duration::from_millis((500u64 << attempt.min(6)).min(15_000));
+        set_timeout(move || open(shared, attempt), delay);
+    }
+}
