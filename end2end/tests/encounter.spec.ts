@@ -50,7 +50,13 @@ test.describe("encounter in the browser", () => {
     const transcript = page.getByTestId("transcript");
     await expect(transcript).toContainText("Where is the pain");
     await expect(page.getByTestId("total-spent")).toHaveText("$300.00");
+    // Nothing already on the page moves while a reply streams in below it.
+    const firstTurn = page.locator(".transcript > li").first();
+    const side = page.locator(".encounter-side");
+    const [turnBefore, sideBefore] = [await firstTurn.boundingBox(), await side.boundingBox()];
     await step(page, "Ask", "Any fever?");
+    expect(await firstTurn.boundingBox()).toEqual(turnBefore);
+    expect((await side.boundingBox())!.y).toEqual(sideBefore!.y);
     await expect(page.getByTestId("total-spent")).toHaveText("$300.00"); // same visit
 
     // The order box shows matching tests with their prices before ordering.
@@ -187,6 +193,18 @@ test.describe("encounter in the browser", () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await expect(page.getByRole("meter", { name: "Budget used" })).toBeVisible();
     await page.screenshot({ path: path.join(docs, "encounter-375.png"), fullPage: false });
+  });
+
+  test("dark theme: the encounter page follows the system setting", async ({ page }) => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await signIn(page, "physician", "secret", "/cases");
+    await startFromLibrary(page, "thirst-vomiting-17m", "800");
+    await step(page, "Ask", "How long have you been thirsty?");
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe("rgb(15, 18, 23)");
+    const card = await page.locator(".turn").first().evaluate((e) => getComputedStyle(e).color);
+    expect(card).toBe("rgb(230, 237, 243)");
+    await page.screenshot({ path: path.join(docs, "encounter-dark.png"), fullPage: true });
   });
 
   test("the keyboard alone works a step", async ({ page }) => {

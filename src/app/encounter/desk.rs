@@ -1,0 +1,213 @@
+//! The encounter page's working state, shared by its parts: the encounter as last saved, the
+//! step in flight, the last notice, the composer's draft — and what each socket event does to
+//! them. Nothing the physician typed is lost: an unanswered step goes back into the composer.
+
+use super::get_encounter;
+use super::socket::{Conn, Link};
+use crate::protocol::{Action, EncounterView, ErrorCode, ServerFrame, Turn};
+use leptos::prelude::*;
+
+/// A step sent and not yet answered, with the reply streamed so far.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Pending {
+    pub(super) action: Action,
+    pub(super) content: String,
+    pub(super) reply: String,
+}
+
+/// A message for the physician about the last step or the connection.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Notice {
+    /// A stable word for tests and styling (an error code, `disconnected`, `saved`…).
+    pub(super) kind: String,
+    pub(super) text: String,
+}
+
+fn notice_for(code: ErrorCode, server_text: &str) -> String {
+    match code {
+        ErrorCode::RateLimited => {
+            "You are sending steps too fast. Wait a minute, then try again; nothing was lost."
+                .to_string()
+        }
+        ErrorCode::EncounterClosed => {
+            "This encounter is closed: the diagnosis has been given.".to_string()
+        }
+        ErrorCode::Internal => {
+            "Something went wrong on the server. Your step was not saved; try again.".to_string()
+        }
+        _ => server_text.to_string(),
+    }
+}
+
+fn code_key(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "error".into())
+}
+
+/// Everything the page's parts share.
+#[derive(Clone, Copy)]
+pub(super) struct Desk {
+    pub(super) view: RwSignal<EncounterView>,
+    pub(super) pending: RwSignal<Option<Pending>>,
+    pub(super) notice: RwSignal<Option<Notice>>,
+    pub(super) suggestions: RwSignal<Vec<String>>,
+    pub(super) action: RwSignal<Action>,
+    pub(super) draft: RwSignal<String>,
+    pub(super) link: Link,
+    pub(super) next_id: StoredValue<u64>,
+}
+
+impl Desk {
+    /// Reloads the encounter from the server (after a step, a conflict or a reconnect).
+    pub(super) fn refresh(self, after: impl FnOnce(&EncounterView) + 'static) {
+        let id = self.view.read_untracked().summary.id.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(fresh)) = get_encounter(id).await {
+                after(&fresh);
+                self.view.set(fresh);
+                self.pending.set(None);
+            }
+        });
+    }
+
+    /// Sends the draft as a step of the chosen kind.
+    pub(super) fn submit(self) {
+        let content = self.draft.get_untracked().trim().to_string();
+        if content.is_empty() {
+            self.notice.set(Some(Notice {
+                kind: "empty".into(),
+                text: "Write a question, a test name or a diagnosis first.".into(),
+            }));
+            return;
+        }
+        if self.pending.read_untracked().is_some() {
+            return;
+        }
+        let action = self.action.get_untracked();
+        let id = self.next_id.with_value(|n| *n);
+        self.next_id.set_value(id + 1);
+        let frame = serde_json::json!({
+            "action": action,
+            "content": content,
+            "id": id,
+        });
+        if !self.link.send(&frame.to_string()) {
+            self.notice.set(Some(Notice {
+                kind: "offline".into(),
+                text: "Not connected yet; your text is kept. Try again in a moment.".into(),
+            }));
+            return;
+        }
+        self.notice.set(None);
+        self.suggestions.set(Vec::new());
+        self.draft.set(String::new());
+        self.pending.set(Some(Pending {
+            action,
+            content,
+            reply: String::new(),
+        }));
+    }
+
+    /// Puts an unanswered step back into the composer, so nothing typed is lost.
+    pub(super) fn restore_pending(self) {
+        if let Some(p) = self.pending.get_untracked() {
+            if self.draft.read_untracked().trim().is_empty() {
+                self.draft.set(p.content);
+                self.action.set(p.action);
+            }
+            self.pending.set(None);
+        }
+    }
+
+    pub(super) fn on_frame(self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::Reply(chunk) => self.pending.update(|p| {
+                if let Some(p) = p {
+                    p.reply.push_str(&chunk.reply);
+                }
+            }),
+            ServerFrame::Done(done) => {
+                self.pending.update(|p| {
+                    if let Some(p) = p {
+                        p.reply.push_str(&done.reply);
+                    }
+                });
+                self.refresh(|_| {});
+            }
+            ServerFrame::Error(error) => {
+                self.restore_pending();
+                self.suggestions.set(error.suggestions.clone());
+                self.notice.set(Some(Notice {
+                    kind: code_key(error.code),
+                    text: notice_for(error.code, &error.error),
+                }));
+                if matches!(error.code, ErrorCode::Conflict | ErrorCode::EncounterClosed) {
+                    self.refresh(|_| {});
+                }
+            }
+            ServerFrame::Pong(_) => {}
+        }
+    }
+
+    pub(super) fn on_open(self, again: bool) {
+        if !again {
+            return;
+        }
+        // Back after a loss: the server's copy is the truth. A restored step that the server
+        // did save before the loss is taken out of the composer again.
+        let draft = self.draft;
+        let action = self.action;
+        let notice = self.notice;
+        self.refresh(move |fresh| {
+            let saved = fresh.transcript.last().is_some_and(|t: &Turn| {
+                t.content == draft.get_untracked().trim() && t.action == action.get_untracked()
+            });
+            if saved {
+                draft.set(String::new());
+            }
+            notice.set(Some(Notice {
+                kind: "reconnected".into(),
+                text: if saved {
+                    "Reconnected. Your last step had been saved before the connection dropped."
+                        .into()
+                } else {
+                    "Reconnected. The encounter is up to date.".into()
+                },
+            }));
+        });
+    }
+
+    pub(super) fn on_close(self, code: u16) {
+        let had_pending = self.pending.read_untracked().is_some();
+        self.restore_pending();
+        let text = match code {
+            1008 => "Your session has ended (signed out or expired). Sign in again to continue; \
+                     everything done so far is saved."
+                .to_string(),
+            1013 => "Too many steps in a minute: the server paused this connection. It will \
+                     reconnect by itself; nothing was lost."
+                .to_string(),
+            _ if had_pending => "The connection dropped before the answer arrived. \
+                                 Reconnecting… your text is kept in the box below."
+                .to_string(),
+            _ => "The connection dropped. Reconnecting…".to_string(),
+        };
+        self.notice.set(Some(Notice {
+            kind: if code == 1008 {
+                "ended"
+            } else {
+                "disconnected"
+            }
+            .into(),
+            text,
+        }));
+    }
+}
+
+impl Desk {
+    pub(super) fn conn(self) -> Conn {
+        self.link.conn.get()
+    }
+}
