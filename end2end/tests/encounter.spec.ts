@@ -207,6 +207,34 @@ test.describe("encounter in the browser", () => {
     await page.screenshot({ path: path.join(docs, "encounter-dark.png"), fullPage: true });
   });
 
+  test("a second tab: the encounter closed elsewhere is explained, then shown", async ({ page, context }) => {
+    await signIn(page, "physician", "secret", "/cases");
+    await startFromLibrary(page, "leg-swelling-56m");
+    await step(page, "Ask", "How long have your legs been swollen?");
+    const other = await context.newPage();
+    await other.goto(page.url());
+    await waitForHydration(other);
+    await expect(other.locator(".encounter[data-conn='open']")).toHaveCount(1);
+    await step(page, "Diagnose", "Primary membranous nephropathy");
+    await other.locator("#step-text").fill("Any foamy urine?");
+    await other.locator("#step-text").press("Enter");
+    await expect(other.locator(".notice[data-kind='encounter_closed']")).toContainText("closed");
+    await expect(other.getByTestId("verdict")).toContainText("Correct");
+  });
+
+  test("past the message limit the page explains it and keeps the text", async ({ page }) => {
+    test.setTimeout(60_000);
+    await signIn(page, "physician", "secret", "/cases");
+    await startFromLibrary(page, "epigastric-pain-46f");
+    // 30 messages a minute per session (the default); the 31st is refused.
+    for (let i = 1; i <= 30; i++) await step(page, "Ask", `Question ${i}: where is the pain?`);
+    await page.locator("#step-text").fill("One more question");
+    await page.locator("#step-text").press("Enter");
+    await expect(page.locator(".notice[data-kind='rate_limited']")).toContainText("too fast");
+    await expect(page.locator("#step-text")).toHaveValue("One more question");
+    await expect(page.locator(".transcript > li")).toHaveCount(30);
+  });
+
   test("the keyboard alone works a step", async ({ page }) => {
     await signIn(page, "physician", "secret", "/cases");
     await startFromLibrary(page, "headache-jaw-pain-74f");

@@ -167,6 +167,14 @@ impl Desk {
             if saved {
                 draft.set(String::new());
             }
+            // A rate-limit pause stays explained until the physician sends again.
+            if notice
+                .read_untracked()
+                .as_ref()
+                .is_some_and(|n| n.kind == "rate_limited")
+            {
+                return;
+            }
             notice.set(Some(Notice {
                 kind: "reconnected".into(),
                 text: if saved {
@@ -186,21 +194,21 @@ impl Desk {
             1008 => "Your session has ended (signed out or expired). Sign in again to continue; \
                      everything done so far is saved."
                 .to_string(),
-            1013 => "Too many steps in a minute: the server paused this connection. It will \
-                     reconnect by itself; nothing was lost."
+            1013 => "You are sending steps too fast: the server paused this connection. It \
+                     reconnects by itself; wait a minute before the next step. Nothing was lost."
                 .to_string(),
             _ if had_pending => "The connection dropped before the answer arrived. \
                                  Reconnecting… your text is kept in the box below."
                 .to_string(),
             _ => "The connection dropped. Reconnecting…".to_string(),
         };
+        let kind = match code {
+            1008 => "ended",
+            1013 => "rate_limited",
+            _ => "disconnected",
+        };
         self.notice.set(Some(Notice {
-            kind: if code == 1008 {
-                "ended"
-            } else {
-                "disconnected"
-            }
-            .into(),
+            kind: kind.into(),
             text,
         }));
     }
