@@ -209,10 +209,12 @@ impl EncounterState {
         self.in_visit = false;
         let mut lines = Vec::new();
         for test in found {
+            // A repeat of the same table row gives the same report; another row that shares the
+            // CPT code (C3 and C4, troponin I and T) is a different test with its own result.
             let previous = self
                 .ordered
                 .iter()
-                .find(|o| o.cpt == test.cpt)
+                .find(|o| o.name == test.name)
                 .map(|o| o.result.clone());
             let result = previous.unwrap_or_else(|| engine.gatekeeper.result(engine.case, test));
             lines.push(format!("{result} [${}]", test.price));
