@@ -143,12 +143,8 @@ impl PriceTable {
         if key.is_empty() {
             return Lookup::Unknown(Vec::new());
         }
-        if let Some(&i) = self
-            .index
-            .get(&key)
-            .or_else(|| self.index.get(&sorted_words(&key)))
-        {
-            return Lookup::Found(&self.tests[i]);
+        if let Some(test) = self.exact(&key) {
+            return Lookup::Found(test);
         }
         let ranked = self.rank(&key);
         match ranked.first() {
@@ -207,16 +203,49 @@ impl PriceTable {
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked
     }
-}
 
-/// Splits an order of several tests (`;`, `,` or new lines) into its parts.
-pub fn split_order(content: &str) -> Vec<String> {
-    content
-        .split([';', ',', '\n'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
+    /// The row a name names exactly (name or alias, in any word order), without fuzzy matching.
+    pub fn exact(&self, name: &str) -> Option<&PricedTest> {
+        let key = normalize(name);
+        if key.is_empty() {
+            return None;
+        }
+        self.index
+            .get(&key)
+            .or_else(|| self.index.get(&sorted_words(&key)))
+            .map(|&i| &self.tests[i])
+    }
+
+    /// Splits an order of several tests into its parts. Semicolons and new lines always separate;
+    /// a comma separates too, except inside a table name that contains one ("Chest X-ray, 2
+    /// views", "hCG, serum, quantitative"): the longest comma-joined run of parts that names a
+    /// row exactly is kept whole.
+    pub fn split_order(&self, content: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for segment in content.split([';', '\n']) {
+            // The comma-separated parts as byte ranges, so a run is cut from the original text
+            // ("1,25-dihydroxyvitamin D" keeps its comma as written).
+            let mut parts = Vec::new();
+            let mut from = 0;
+            for (at, _) in segment.match_indices(',').chain([(segment.len(), "")]) {
+                if !segment[from..at].trim().is_empty() {
+                    parts.push((from, at));
+                }
+                from = at + 1;
+            }
+            let mut start = 0;
+            while start < parts.len() {
+                let run = |end: usize| segment[parts[start].0..parts[end - 1].1].trim();
+                let end = (start + 2..=parts.len())
+                    .rev()
+                    .find(|&end| self.exact(run(end)).is_some())
+                    .unwrap_or(start + 1);
+                out.push(run(end).to_string());
+                start = end;
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +290,38 @@ mod tests {
 
     #[test]
     fn orders_split_on_separators() {
-        assert_eq!(split_order("CBC; BMP,\nECG ; "), vec!["CBC", "BMP", "ECG"]);
+        let table = PriceTable::bundled();
+        assert_eq!(
+            table.split_order("CBC; BMP,\nECG ; "),
+            vec!["CBC", "BMP", "ECG"]
+        );
+        assert_eq!(
+            table.split_order("CBC, BMP, lipase"),
+            vec!["CBC", "BMP", "lipase"]
+        );
+    }
+
+    #[test]
+    fn table_names_with_commas_are_ordered_whole() {
+        let table = PriceTable::bundled();
+        for name in [
+            "Chest X-ray, 2 views",
+            "Troponin I, high-sensitivity",
+            "1,25-dihydroxyvitamin D",
+            "hCG, serum, quantitative",
+            "Ultrasound abdomen, limited (right upper quadrant)",
+        ] {
+            assert!(table.exact(name).is_some(), "{name} is a table name");
+            assert_eq!(table.split_order(name), vec![name], "{name}");
+        }
+        assert_eq!(
+            table.split_order("CBC, Troponin I, high-sensitivity, lipase; Chest X-ray, 2 views"),
+            vec![
+                "CBC",
+                "Troponin I, high-sensitivity",
+                "lipase",
+                "Chest X-ray, 2 views"
+            ]
+        );
     }
 }

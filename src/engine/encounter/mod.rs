@@ -4,7 +4,7 @@
 use super::case::Case;
 use super::gatekeeper::Gatekeeper;
 use super::judge::Judge;
-use super::prices::{split_order, Lookup, PriceTable};
+use super::prices::{Lookup, PriceTable};
 use crate::protocol::{Action, ErrorCode, Money, Verdict};
 pub use crate::protocol::{OrderedTest, Turn};
 use serde::{Deserialize, Serialize};
@@ -175,7 +175,7 @@ impl EncounterState {
     }
 
     fn order(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
-        let parts = split_order(content);
+        let parts = engine.prices.split_order(content);
         let mut found = Vec::new();
         let mut unknown = Vec::new();
         for part in &parts {
