@@ -216,7 +216,8 @@ impl EncounterState {
                 .iter()
                 .find(|o| o.name == test.name)
                 .map(|o| o.result.clone());
-            let result = previous.unwrap_or_else(|| engine.gatekeeper.result(engine.case, test));
+            let result = previous
+                .unwrap_or_else(|| engine.gatekeeper.result(engine.case, test, engine.prices));
             lines.push(format!("{result} [${}]", test.price));
             self.ordered.push(OrderedTest {
                 name: test.name.clone(),

@@ -11,7 +11,7 @@ pub use diagnosis::asks_for_diagnosis;
 pub use guard::LeakGuard;
 
 use super::case::Case;
-use super::prices::PricedTest;
+use super::prices::{PriceTable, PricedTest};
 
 /// What the gatekeeper says when a question asks for the diagnosis.
 pub const REFUSAL: &str = "I can only report findings. The diagnosis is yours to make: ask about \
@@ -23,8 +23,9 @@ pub const NOTHING: &str = "The case holds no information on that.";
 pub trait Gatekeeper: Send + Sync {
     /// Answers one question.
     fn answer(&self, case: &Case, question: &str) -> String;
-    /// Reports one test's result (the case's, or a normal one for a real test it does not list).
-    fn result(&self, case: &Case, test: &PricedTest) -> String;
+    /// Reports one test's result (the case's, or a normal one for a real test it does not list);
+    /// `prices` tells which other rows share the test's CPT code.
+    fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String;
 }
 
 /// The offline gatekeeper: keyword and fuzzy matching over structured findings, ranked sentence
@@ -60,7 +61,7 @@ impl Gatekeeper for OfflineGatekeeper {
         guard.filter(unique.join(" "))
     }
 
-    fn result(&self, case: &Case, test: &PricedTest) -> String {
-        results::report(case, &LeakGuard::for_case(case), test)
+    fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String {
+        results::report(case, &LeakGuard::for_case(case), test, prices)
     }
 }
