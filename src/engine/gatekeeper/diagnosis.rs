@@ -24,7 +24,6 @@ const DIAGNOSIS_REQUESTS: &[&str] = &[
     "what illness",
     "the answer",
     "final answer",
-    "impression",
     "assessment and plan",
 ];
 
@@ -81,6 +80,28 @@ const DISEASE_WORDS: &[&str] = &[
     "obstruction",
 ];
 
+/// What "your impression of …" may be about and still ask for the diagnosis.
+const WHOLE_CASE: &[&str] = &[
+    "case",
+    "patient",
+    "findings",
+    "results",
+    "presentation",
+    "picture",
+    "situation",
+    "condition",
+    "illness",
+    "problem",
+    "everything",
+    "all",
+    "this",
+    "it",
+    "what",
+];
+
+/// Words skipped between "of" and what an impression is of.
+const DETERMINERS: &[&str] = &["the", "your", "his", "her", "my", "their", "this", "that"];
+
 /// True when a question asks for the diagnosis or guesses one.
 pub fn asks_for_diagnosis(question: &str) -> bool {
     let text = normalize(question);
@@ -90,16 +111,44 @@ pub fn asks_for_diagnosis(question: &str) -> bool {
     {
         return true;
     }
-    let guess = GUESS_OPENINGS
-        .iter()
-        .any(|opening| text.starts_with(&format!("{opening} ")) || contains_phrase(&text, opening));
+    let words = words(&text);
+    if asks_for_impression(&words) {
+        return true;
+    }
+    let guess = GUESS_OPENINGS.iter().any(|opening| {
+        // "Do you think you have an infection?" asks the patient what they believe: history.
+        let own_belief = *opening == "do you think"
+            && (contains_phrase(&text, "do you think you")
+                || contains_phrase(&text, "do you think that you"));
+        !own_belief && contains_phrase(&text, opening)
+    });
     guess
-        && words(&text).iter().any(|w| {
+        && words.iter().any(|w| {
             DISEASE_WORDS.contains(&w.as_str())
                 || DISEASE_SUFFIXES
                     .iter()
                     .any(|s| w.len() > s.len() + 2 && w.ends_with(s))
         })
+}
+
+/// "What is your impression?" (or "… of the case") asks for the diagnosis; "your impression of
+/// the pain" asks what a symptom is like.
+fn asks_for_impression(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        if w != "impression" && w != "impressions" {
+            return false;
+        }
+        if words.get(i + 1).map(String::as_str) != Some("of") {
+            return true;
+        }
+        match words[i + 2..]
+            .iter()
+            .find(|w| !DETERMINERS.contains(&w.as_str()))
+        {
+            Some(object) => WHOLE_CASE.contains(&object.as_str()),
+            None => true,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -114,6 +163,10 @@ mod tests {
             "could this be a pulmonary embolism",
             "differential?",
             "What's wrong with me?",
+            "What is your impression?",
+            "What is your impression of the case?",
+            "What do you think the diagnosis is?",
+            "Do you think it is lupus?",
         ] {
             assert!(asks_for_diagnosis(q), "{q}");
         }
@@ -122,6 +175,9 @@ mod tests {
             "Do you have chest pain?",
             "Is this the first time?",
             "Any fever?",
+            "Do you think you have an infection?",
+            "What is your impression of the pain?",
+            "Do you think that you might have a fracture?",
         ] {
             assert!(!asks_for_diagnosis(q), "{q}");
         }
