@@ -1,12 +1,14 @@
 //! The price table: test names, CPT codes and prices, found by name, alias, normalisation and
 //! fuzzy matching; a name that matches nothing gets up to five suggestions.
 
+mod plausible;
+
 use super::text::normalize;
 use crate::protocol::Money;
 use std::collections::HashMap;
 
 /// The bundled table (see `data/PRICES.md` for its sources).
-pub const BUNDLED_PRICES: &str = include_str!("../../data/prices.csv");
+pub const BUNDLED_PRICES: &str = include_str!("../../../data/prices.csv");
 
 /// One priced test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,9 +149,20 @@ impl PriceTable {
             return Lookup::Found(test);
         }
         let ranked = self.rank(&key);
-        match ranked.first() {
-            Some(&(score, i)) if score >= FUZZY_THRESHOLD => Lookup::Found(&self.tests[i]),
-            _ => Lookup::Unknown(
+        // Close spelling is not enough: the best close row whose name or an alias is a
+        // believable reading of the order (see `plausible`) is taken.
+        let believable = ranked
+            .iter()
+            .take_while(|(score, _)| *score >= FUZZY_THRESHOLD)
+            .find(|&&(_, i)| {
+                let test = &self.tests[i];
+                std::iter::once(&test.name)
+                    .chain(&test.aliases)
+                    .any(|name| plausible::plausible(&key, &normalize(name)))
+            });
+        match believable {
+            Some(&(_, i)) => Lookup::Found(&self.tests[i]),
+            None => Lookup::Unknown(
                 ranked
                     .iter()
                     .filter(|(score, _)| *score > 0.3)
@@ -285,6 +298,25 @@ mod tests {
         match table.lookup("troponn") {
             Lookup::Found(t) => assert_eq!(t.cpt, "84484"),
             Lookup::Unknown(s) => assert!(s.iter().any(|t| t.cpt == "84484"), "{s:?}"),
+        }
+    }
+
+    #[test]
+    fn fuzzy_matches_must_be_believable() {
+        let table = PriceTable::bundled();
+        for (query, wrong) in [
+            ("MuSK antibody", "86735"),
+            ("lumbar spine x-ray", "72148"),
+            ("unilateral leg duplex", "93970"),
+        ] {
+            match table.lookup(query) {
+                Lookup::Found(t) => assert_ne!(t.cpt, wrong, "{query} found {}", t.name),
+                Lookup::Unknown(suggestions) => assert!(suggestions.len() <= 5),
+            }
+        }
+        match table.lookup("lumbar spine x-ray") {
+            Lookup::Found(t) => assert_eq!(t.cpt, "72100", "{}", t.name),
+            unknown => panic!("{unknown:?}"),
         }
     }
 
