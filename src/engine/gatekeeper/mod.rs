@@ -6,6 +6,7 @@ mod diagnosis;
 mod findings;
 mod guard;
 mod results;
+mod scoring;
 
 pub use diagnosis::asks_for_diagnosis;
 pub use guard::LeakGuard;
