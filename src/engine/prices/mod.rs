@@ -321,6 +321,24 @@ mod tests {
     }
 
     #[test]
+    fn reviewed_names_resolve_to_the_right_code() {
+        let table = PriceTable::bundled();
+        for (query, cpt) in [
+            ("CSF Gram stain", "87205"),
+            ("cardiac sestamibi", "78452"),
+            ("MR angiogram of the head", "70544"),
+            ("toe aspiration", "20600"),
+            ("wrist aspiration", "20605"),
+            ("knee aspiration", "20610"),
+        ] {
+            match table.lookup(query) {
+                Lookup::Found(t) => assert_eq!(t.cpt, cpt, "{query} found {}", t.name),
+                unknown => panic!("{query}: {unknown:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn orders_split_on_separators() {
         let table = PriceTable::bundled();
         assert_eq!(
