@@ -141,7 +141,9 @@ pub fn is_stopword(word: &str) -> bool {
 /// A crude English stem: enough to make "smoking", "smokes" and "smoked" meet "smoke".
 pub fn stem(word: &str) -> String {
     let w = word;
-    for suffix in ["ings", "ing", "edly", "ed", "es", "s", "ly"] {
+    for suffix in [
+        "fulness", "ful", "ings", "ing", "edly", "ed", "es", "s", "ly",
+    ] {
         if let Some(base) = w.strip_suffix(suffix) {
             if base.chars().count() >= 3 {
                 return base.trim_end_matches('e').to_string();
@@ -192,6 +194,7 @@ mod tests {
         assert_eq!(stem("smoking"), stem("smoke"));
         assert_eq!(stem("smoked"), stem("smokes"));
         assert_eq!(terms("Do you smoke?"), vec!["smok"]);
+        assert_eq!(stem("painful"), stem("pain"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::case::Case;
 use super::gatekeeper::Gatekeeper;
 use super::judge::Judge;
-use super::prices::{split_order, Lookup, PriceTable};
+use super::prices::{Lookup, PriceTable};
 use crate::protocol::{Action, ErrorCode, Money, Verdict};
 pub use crate::protocol::{OrderedTest, Turn};
 use serde::{Deserialize, Serialize};
@@ -175,7 +175,7 @@ impl EncounterState {
     }
 
     fn order(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
-        let parts = split_order(content);
+        let parts = engine.prices.split_order(content);
         let mut found = Vec::new();
         let mut unknown = Vec::new();
         for part in &parts {
@@ -209,12 +209,15 @@ impl EncounterState {
         self.in_visit = false;
         let mut lines = Vec::new();
         for test in found {
+            // A repeat of the same table row gives the same report; another row that shares the
+            // CPT code (C3 and C4, troponin I and T) is a different test with its own result.
             let previous = self
                 .ordered
                 .iter()
-                .find(|o| o.cpt == test.cpt)
+                .find(|o| o.name == test.name)
                 .map(|o| o.result.clone());
-            let result = previous.unwrap_or_else(|| engine.gatekeeper.result(engine.case, test));
+            let result = previous
+                .unwrap_or_else(|| engine.gatekeeper.result(engine.case, test, engine.prices));
             lines.push(format!("{result} [${}]", test.price));
             self.ordered.push(OrderedTest {
                 name: test.name.clone(),

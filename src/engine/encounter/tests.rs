@@ -170,3 +170,37 @@ fn a_case_without_a_diagnosis_is_worked_but_not_judged() {
     assert!(out.reply.contains("cannot be judged"));
     assert_eq!(s.status, Status::Closed);
 }
+
+#[test]
+fn a_different_test_sharing_a_cpt_code_gets_its_own_result() {
+    let prices = PriceTable::from_csv(
+        "name,cpt,price,category,aliases,normal_result\n\
+         Complement C3,86160,12.00,lab,C3,C3 120 mg/dL (ref 90-180)\n\
+         Complement C4,86160,12.00,lab,C4,C4 25 mg/dL (ref 10-40)\n",
+    )
+    .unwrap();
+    let mut case = case();
+    case.tests = vec![serde_json::from_value(
+        serde_json::json!({"name": "Complement C3", "result": "C3 42 mg/dL (ref 90-180)."}),
+    )
+    .unwrap()];
+    let engine = Engine {
+        case: &case,
+        prices: &prices,
+        gatekeeper: &OfflineGatekeeper,
+        judge: &OfflineJudge,
+        visit_cost: Money(30_000),
+    };
+    let mut s = EncounterState::new(None);
+    let c3 = s.step(&engine, Action::Test, "C3").unwrap();
+    assert!(c3.reply.contains("C3 42"), "{}", c3.reply);
+    let c4 = s.step(&engine, Action::Test, "C4").unwrap();
+    assert!(
+        c4.reply.starts_with("Complement C4: C4 25"),
+        "C4 is not C3's report: {}",
+        c4.reply
+    );
+    // The same row again repeats its stored report.
+    let again = s.step(&engine, Action::Test, "Complement C3").unwrap();
+    assert!(again.reply.contains("C3 42"), "{}", again.reply);
+}

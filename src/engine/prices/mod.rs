@@ -1,12 +1,14 @@
 //! The price table: test names, CPT codes and prices, found by name, alias, normalisation and
 //! fuzzy matching; a name that matches nothing gets up to five suggestions.
 
+mod plausible;
+
 use super::text::normalize;
 use crate::protocol::Money;
 use std::collections::HashMap;
 
 /// The bundled table (see `data/PRICES.md` for its sources).
-pub const BUNDLED_PRICES: &str = include_str!("../../data/prices.csv");
+pub const BUNDLED_PRICES: &str = include_str!("../../../data/prices.csv");
 
 /// One priced test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,17 +145,24 @@ impl PriceTable {
         if key.is_empty() {
             return Lookup::Unknown(Vec::new());
         }
-        if let Some(&i) = self
-            .index
-            .get(&key)
-            .or_else(|| self.index.get(&sorted_words(&key)))
-        {
-            return Lookup::Found(&self.tests[i]);
+        if let Some(test) = self.exact(&key) {
+            return Lookup::Found(test);
         }
         let ranked = self.rank(&key);
-        match ranked.first() {
-            Some(&(score, i)) if score >= FUZZY_THRESHOLD => Lookup::Found(&self.tests[i]),
-            _ => Lookup::Unknown(
+        // Close spelling is not enough: the best close row whose name or an alias is a
+        // believable reading of the order (see `plausible`) is taken.
+        let believable = ranked
+            .iter()
+            .take_while(|(score, _)| *score >= FUZZY_THRESHOLD)
+            .find(|&&(_, i)| {
+                let test = &self.tests[i];
+                std::iter::once(&test.name)
+                    .chain(&test.aliases)
+                    .any(|name| plausible::plausible(&key, &normalize(name)))
+            });
+        match believable {
+            Some(&(_, i)) => Lookup::Found(&self.tests[i]),
+            None => Lookup::Unknown(
                 ranked
                     .iter()
                     .filter(|(score, _)| *score > 0.3)
@@ -207,16 +216,49 @@ impl PriceTable {
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked
     }
-}
 
-/// Splits an order of several tests (`;`, `,` or new lines) into its parts.
-pub fn split_order(content: &str) -> Vec<String> {
-    content
-        .split([';', ',', '\n'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string)
-        .collect()
+    /// The row a name names exactly (name or alias, in any word order), without fuzzy matching.
+    pub fn exact(&self, name: &str) -> Option<&PricedTest> {
+        let key = normalize(name);
+        if key.is_empty() {
+            return None;
+        }
+        self.index
+            .get(&key)
+            .or_else(|| self.index.get(&sorted_words(&key)))
+            .map(|&i| &self.tests[i])
+    }
+
+    /// Splits an order of several tests into its parts. Semicolons and new lines always separate;
+    /// a comma separates too, except inside a table name that contains one ("Chest X-ray, 2
+    /// views", "hCG, serum, quantitative"): the longest comma-joined run of parts that names a
+    /// row exactly is kept whole.
+    pub fn split_order(&self, content: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for segment in content.split([';', '\n']) {
+            // The comma-separated parts as byte ranges, so a run is cut from the original text
+            // ("1,25-dihydroxyvitamin D" keeps its comma as written).
+            let mut parts = Vec::new();
+            let mut from = 0;
+            for (at, _) in segment.match_indices(',').chain([(segment.len(), "")]) {
+                if !segment[from..at].trim().is_empty() {
+                    parts.push((from, at));
+                }
+                from = at + 1;
+            }
+            let mut start = 0;
+            while start < parts.len() {
+                let run = |end: usize| segment[parts[start].0..parts[end - 1].1].trim();
+                let end = (start + 2..=parts.len())
+                    .rev()
+                    .find(|&end| self.exact(run(end)).is_some())
+                    .unwrap_or(start + 1);
+                out.push(run(end).to_string());
+                start = end;
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -260,7 +302,76 @@ mod tests {
     }
 
     #[test]
+    fn fuzzy_matches_must_be_believable() {
+        let table = PriceTable::bundled();
+        for (query, wrong) in [
+            ("MuSK antibody", "86735"),
+            ("lumbar spine x-ray", "72148"),
+            ("unilateral leg duplex", "93970"),
+        ] {
+            match table.lookup(query) {
+                Lookup::Found(t) => assert_ne!(t.cpt, wrong, "{query} found {}", t.name),
+                Lookup::Unknown(suggestions) => assert!(suggestions.len() <= 5),
+            }
+        }
+        match table.lookup("lumbar spine x-ray") {
+            Lookup::Found(t) => assert_eq!(t.cpt, "72100", "{}", t.name),
+            unknown => panic!("{unknown:?}"),
+        }
+    }
+
+    #[test]
+    fn reviewed_names_resolve_to_the_right_code() {
+        let table = PriceTable::bundled();
+        for (query, cpt) in [
+            ("CSF Gram stain", "87205"),
+            ("cardiac sestamibi", "78452"),
+            ("MR angiogram of the head", "70544"),
+            ("toe aspiration", "20600"),
+            ("wrist aspiration", "20605"),
+            ("knee aspiration", "20610"),
+        ] {
+            match table.lookup(query) {
+                Lookup::Found(t) => assert_eq!(t.cpt, cpt, "{query} found {}", t.name),
+                unknown => panic!("{query}: {unknown:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn orders_split_on_separators() {
-        assert_eq!(split_order("CBC; BMP,\nECG ; "), vec!["CBC", "BMP", "ECG"]);
+        let table = PriceTable::bundled();
+        assert_eq!(
+            table.split_order("CBC; BMP,\nECG ; "),
+            vec!["CBC", "BMP", "ECG"]
+        );
+        assert_eq!(
+            table.split_order("CBC, BMP, lipase"),
+            vec!["CBC", "BMP", "lipase"]
+        );
+    }
+
+    #[test]
+    fn table_names_with_commas_are_ordered_whole() {
+        let table = PriceTable::bundled();
+        for name in [
+            "Chest X-ray, 2 views",
+            "Troponin I, high-sensitivity",
+            "1,25-dihydroxyvitamin D",
+            "hCG, serum, quantitative",
+            "Ultrasound abdomen, limited (right upper quadrant)",
+        ] {
+            assert!(table.exact(name).is_some(), "{name} is a table name");
+            assert_eq!(table.split_order(name), vec![name], "{name}");
+        }
+        assert_eq!(
+            table.split_order("CBC, Troponin I, high-sensitivity, lipase; Chest X-ray, 2 views"),
+            vec![
+                "CBC",
+                "Troponin I, high-sensitivity",
+                "lipase",
+                "Chest X-ray, 2 views"
+            ]
+        );
     }
 }

@@ -1,0 +1,68 @@
+//! The gatekeeper: answers a question or a test order from the case and nothing else. Every
+//! answer passes the leak guard, which withholds any text naming the diagnosis, a synonym, or a
+//! teaching point.
+
+mod diagnosis;
+mod findings;
+mod guard;
+mod results;
+mod scoring;
+
+pub use diagnosis::asks_for_diagnosis;
+pub use guard::LeakGuard;
+
+use super::case::Case;
+use super::prices::{PriceTable, PricedTest};
+
+/// What the gatekeeper says when a question asks for the diagnosis.
+pub const REFUSAL: &str = "I can only report findings. The diagnosis is yours to make: ask about \
+     symptoms, history or examination, or order tests.";
+/// What it says when the case holds nothing on a question.
+pub const NOTHING: &str = "The case holds no information on that.";
+
+/// Answers questions and test orders from a case.
+pub trait Gatekeeper: Send + Sync {
+    /// Answers one question.
+    fn answer(&self, case: &Case, question: &str) -> String;
+    /// Reports one test's result (the case's, or a normal one for a real test it does not list);
+    /// `prices` tells which other rows share the test's CPT code.
+    fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String;
+}
+
+/// The offline gatekeeper: keyword and fuzzy matching over structured findings, ranked sentence
+/// retrieval over free text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OfflineGatekeeper;
+
+impl Gatekeeper for OfflineGatekeeper {
+    fn answer(&self, case: &Case, question: &str) -> String {
+        if asks_for_diagnosis(question) {
+            return REFUSAL.to_string();
+        }
+        let guard = LeakGuard::for_case(case);
+        let answers: Vec<String> = findings::questions(question)
+            .into_iter()
+            .map(|q| {
+                if asks_for_diagnosis(q) {
+                    REFUSAL.to_string()
+                } else {
+                    guard.filter(
+                        findings::answer_one(case, &guard, q)
+                            .unwrap_or_else(|| NOTHING.to_string()),
+                    )
+                }
+            })
+            .collect();
+        let mut unique: Vec<String> = Vec::new();
+        for answer in answers {
+            if !unique.contains(&answer) {
+                unique.push(answer);
+            }
+        }
+        guard.filter(unique.join(" "))
+    }
+
+    fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String {
+        results::report(case, &LeakGuard::for_case(case), test, prices)
+    }
+}
