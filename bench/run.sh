@@ -50,6 +50,31 @@ login() {
 for _ in $(seq 20); do login; done | sort -n | awk '{a[NR]=$1} END {printf "p50 %.1f ms, max %.1f ms\n", a[int(NR/2)]*1000, a[NR]*1000}'
 token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$dir/login.json")
 
+echo "== pages (server-rendered, signed in by cookie; wrk, 2 threads, 32 connections, 10 s each)"
+# Sign in the way the browser does (a server function), then start an encounter from the library.
+cookie=$(curl -s -D - -o /dev/null -d 'username=physician&password=secret&next=/' \
+  "http://127.0.0.1:$port/api/fn/login" | awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2}')
+encounter=$(curl -s -D - -o /dev/null -H "Cookie: $cookie" -d 'case_id=rlq-pain-19m&budget=' \
+  "http://127.0.0.1:$port/api/fn/start_encounter" | awk 'tolower($1)=="location:" {print $2}' | tr -d '\r')
+# Eight turns in it, so the page renders a real transcript.
+for q in "Where is the pain?" "When did it start?" "Any nausea or vomiting?" "Any fever?" \
+  "Any urinary symptoms?" "Past medical history?" "Medications?" "Examine the abdomen" ; do
+  python3 - "$port" "$token" "$encounter" "$q" <<'PY'
+import asyncio, json, sys, websockets
+port, token, encounter, q = sys.argv[1:5]
+async def main():
+    async with websockets.connect(f"ws://127.0.0.1:{port}/api/v1/ws?token={token}&encounter={encounter.rsplit('/', 1)[-1]}") as ws:
+        await ws.send(json.dumps({"action": "question", "content": q}))
+        while json.loads(await ws.recv()).get("type") == "reply":
+            pass
+asyncio.run(main())
+PY
+done
+for path in /cases "$encounter" /encounters; do
+  echo "-- GET $path"
+  wrk -t2 -c32 -d10s --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$path" | grep -E "Requests/sec|50%|99%|Non-2xx" || true
+done
+
 echo "== WebSocket (authenticated by token)"
 target/release/examples/ws_ping "ws://127.0.0.1:$port/api/v1/ws?token=$token" 5000 ping
 target/release/examples/ws_ping "ws://127.0.0.1:$port/api/v1/ws?token=$token" 2000 question

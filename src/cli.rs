@@ -171,8 +171,10 @@ async fn run_cases(store: &dyn Store, command: CasesCommand) -> anyhow::Result<(
         }
         CasesCommand::Export { out } => {
             let mut cases = Vec::new();
-            for record in store.list_cases().await? {
-                cases.push(serde_json::from_str::<Case>(&record.body)?);
+            for listed in store.list_cases().await? {
+                if let Some(record) = store.case(&listed.id).await? {
+                    cases.push(serde_json::from_str::<Case>(&record.body)?);
+                }
             }
             match out {
                 None => println!("{}", serde_json::to_string_pretty(&cases)?),

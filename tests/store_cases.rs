@@ -119,6 +119,10 @@ async fn imports_are_all_or_nothing_and_versions_decide_concurrent_writes() {
             .unwrap()
             .unwrap();
         assert_eq!(latest.id, "e1");
+        assert_eq!(
+            store.open_encounters_of(user.id).await.unwrap(),
+            vec![(default.clone(), "e1".to_string())]
+        );
         assert!(store
             .save_encounter("e1", 2, "closed", 30_000, "{}", 13)
             .await
@@ -129,5 +133,6 @@ async fn imports_are_all_or_nothing_and_versions_decide_concurrent_writes() {
             .unwrap()
             .is_none());
         assert_eq!(store.encounters_of(user.id).await.unwrap().len(), 1);
+        assert!(store.open_encounters_of(user.id).await.unwrap().is_empty());
     }
 }

@@ -81,6 +81,7 @@ pub fn CasesPage() -> impl IntoView {
         }
     });
     let cases = Resource::new(|| (), |_| list_cases());
+    let user = expect_context::<CurrentUser>().0;
     let navigate = use_navigate();
     let set_filter = move |change: &dyn Fn(&mut Filters)| {
         let mut next = filters.get_untracked();
@@ -180,8 +181,9 @@ pub fn CasesPage() -> impl IntoView {
             </form>
             <Suspense fallback=|| view! { <p class="muted">"Loading cases…"</p> }>
                 {move || Suspend::new(async move {
+                    let signed_in = matches!(user.await, Ok(Some(_)));
                     match cases.await {
-                        Ok(all) => Either::Left(view! { <CaseList all filters/> }),
+                        Ok(all) => Either::Left(view! { <CaseList all filters signed_in/> }),
                         Err(err) => Either::Right(view! {
                             <p class="form-message" role="alert">{err.message}</p>
                         }),
@@ -201,8 +203,14 @@ fn capitalized(word: &str) -> String {
 }
 
 #[component]
-fn CaseList(all: Vec<CaseCard>, filters: Memo<Filters>) -> impl IntoView {
+fn CaseList(all: Vec<CaseCard>, filters: Memo<Filters>, signed_in: bool) -> impl IntoView {
     let start = ServerAction::<StartEncounter>::new();
+    let last_case = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(input) = start.input().get() {
+            last_case.set(Some(input.case_id));
+        }
+    });
     let all = StoredValue::new(all);
     let shown = move || {
         let f = filters.get();
@@ -229,7 +237,7 @@ fn CaseList(all: Vec<CaseCard>, filters: Memo<Filters>) -> impl IntoView {
         <ul class="case-grid" aria-label="Cases">
             <For each=shown key=|c| c.id.clone() let:case>
                 <li>
-                    <CaseCardView case start/>
+                    <CaseCardView case start last_case signed_in/>
                 </li>
             </For>
         </ul>
@@ -237,13 +245,18 @@ fn CaseList(all: Vec<CaseCard>, filters: Memo<Filters>) -> impl IntoView {
 }
 
 #[component]
-fn CaseCardView(case: CaseCard, start: ServerAction<StartEncounter>) -> impl IntoView {
-    let user = expect_context::<CurrentUser>().0;
+fn CaseCardView(
+    case: CaseCard,
+    start: ServerAction<StartEncounter>,
+    /// The case of the last start request (its refusal is shown on its own card).
+    last_case: RwSignal<Option<String>>,
+    signed_in: bool,
+) -> impl IntoView {
     let title_id = format!("case-{}-title", case.id);
     let labelled_by = title_id.clone();
     let budget_id = format!("case-{}-budget", case.id);
     let case_id = case.id.clone();
-    let mine = {
+    let starting = {
         let case_id = case_id.clone();
         move || {
             start
@@ -253,26 +266,56 @@ fn CaseCardView(case: CaseCard, start: ServerAction<StartEncounter>) -> impl Int
     };
     let refused = {
         let case_id = case_id.clone();
-        let last_case = RwSignal::new(None::<String>);
-        Effect::new(move |_| {
-            if let Some(input) = start.input().get() {
-                last_case.set(Some(input.case_id));
+        move || {
+            if last_case.read().as_deref() != Some(case_id.as_str()) {
+                return None;
             }
-        });
-        move || match start.value().get() {
-            Some(Ok(StartOutcome::Refused { message }))
-                if last_case.get().as_deref() == Some(case_id.as_str()) =>
-            {
-                Some(message)
+            match start.value().get() {
+                Some(Ok(StartOutcome::Refused { message })) => Some(message),
+                Some(Err(err)) => Some(err.message),
+                _ => None,
             }
-            Some(Err(err)) if last_case.get().as_deref() == Some(case_id.as_str()) => {
-                Some(err.message)
-            }
-            _ => None,
         }
     };
-    let open = case.open_encounter.clone();
-    let title = case.title.clone();
+    let actions = if signed_in {
+        let title = case.title.clone();
+        Either::Right(view! {
+            <div class="case-actions">
+                {case.open_encounter.clone().map(|id| view! {
+                    <a
+                        class="button"
+                        href=format!("/encounters/{id}")
+                        aria-label=format!("Resume your open encounter: {title}")
+                    >
+                        "Resume"
+                    </a>
+                })}
+                <ActionForm action=start attr:class="start-form">
+                    <input type="hidden" name="case_id" value=case_id.clone()/>
+                    <label for=budget_id.clone() class="budget-label">"Budget ($, optional)"</label>
+                    <input
+                        id=budget_id
+                        name="budget"
+                        type="text"
+                        inputmode="decimal"
+                        autocomplete="off"
+                        placeholder="No limit"
+                        class="budget-input"
+                    />
+                    <button type="submit" class="button secondary" disabled=starting>
+                        "Start new encounter"
+                    </button>
+                </ActionForm>
+            </div>
+        })
+    } else {
+        Either::Left(view! {
+            <p class="muted">
+                <a href="/login?next=%2Fcases">"Sign in"</a>
+                " to work this case."
+            </p>
+        })
+    };
     view! {
         <article class="card case-card" aria-labelledby=labelled_by data-case-id=case.id.clone()>
             <h2 id=title_id class="case-title">{case.title.clone()}</h2>
@@ -283,66 +326,7 @@ fn CaseCardView(case: CaseCard, start: ServerAction<StartEncounter>) -> impl Int
                 </span>
             </p>
             <p class="case-summary">{case.summary.clone()}</p>
-            <Transition fallback=|| ()>
-                {
-                    let open = open.clone();
-                    let case_id = case_id.clone();
-                    let budget_id = budget_id.clone();
-                    let title = title.clone();
-                    let mine = mine.clone();
-                    move || {
-                        let open = open.clone();
-                        let case_id = case_id.clone();
-                        let budget_id = budget_id.clone();
-                        let title = title.clone();
-                        let mine = mine.clone();
-                        Suspend::new(async move {
-                            let signed_in = matches!(user.await, Ok(Some(_)));
-                            if !signed_in {
-                                return Either::Left(view! {
-                                    <p class="muted">
-                                        <a href="/login?next=%2Fcases">"Sign in"</a>
-                                        " to work this case."
-                                    </p>
-                                });
-                            }
-                            Either::Right(view! {
-                                <div class="case-actions">
-                                    {open.map(|id| view! {
-                                        <a
-                                            class="button"
-                                            href=format!("/encounters/{id}")
-                                            aria-label=format!("Resume your open encounter: {title}")
-                                        >
-                                            "Resume"
-                                        </a>
-                                    })}
-                                    <ActionForm action=start attr:class="start-form">
-                                        <input type="hidden" name="case_id" value=case_id.clone()/>
-                                        <label for=budget_id.clone() class="budget-label">"Budget ($, optional)"</label>
-                                        <input
-                                            id=budget_id
-                                            name="budget"
-                                            type="text"
-                                            inputmode="decimal"
-                                            autocomplete="off"
-                                            placeholder="No limit"
-                                            class="budget-input"
-                                        />
-                                        <button
-                                            type="submit"
-                                            class="button secondary"
-                                            disabled=mine.clone()
-                                        >
-                                            "Start new encounter"
-                                        </button>
-                                    </ActionForm>
-                                </div>
-                            })
-                        })
-                    }
-                }
-            </Transition>
+            {actions}
             <p class="form-message" role="alert">{refused}</p>
         </article>
     }

@@ -100,10 +100,8 @@ pub async fn case_cards(state: &AppState, user_id: Option<i64>) -> Result<Vec<Ca
     let mut open: HashMap<String, String> = HashMap::new();
     if let Some(user_id) = user_id {
         // Newest first: the first open one seen per case wins.
-        for record in state.store.encounters_of(user_id).await? {
-            if record.status == "open" {
-                open.entry(record.case_id).or_insert(record.id);
-            }
+        for (case_id, id) in state.store.open_encounters_of(user_id).await? {
+            open.entry(case_id).or_insert(id);
         }
     }
     Ok(state

@@ -65,7 +65,7 @@ pub trait CaseStore: Send + Sync {
         replace: bool,
         now: i64,
     ) -> Result<Result<usize, Vec<String>>, AppError>;
-    /// Every case, default first, then by title.
+    /// Every case, default first, then by title; listings only (`body` is left empty).
     async fn list_cases(&self) -> Result<Vec<CaseRecord>, AppError>;
     /// One case.
     async fn case(&self, id: &str) -> Result<Option<CaseRecord>, AppError>;
@@ -95,6 +95,9 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<bool, AppError>;
     /// A user's encounters, newest first.
     async fn encounters_of(&self, user_id: i64) -> Result<Vec<EncounterRecord>, AppError>;
+    /// A user's open encounters as (case id, encounter id), newest first — without their
+    /// state, which can be large.
+    async fn open_encounters_of(&self, user_id: i64) -> Result<Vec<(String, String)>, AppError>;
 }
 
 pub(crate) type CaseRow = (String, String, String, String, String, bool, String, String);
@@ -240,12 +243,14 @@ macro_rules! impl_case_store {
             async fn list_cases(
                 &self,
             ) -> Result<Vec<$crate::store::cases::CaseRecord>, $crate::error::AppError> {
-                let sql = format!(
-                    "SELECT {} FROM cases ORDER BY is_default DESC, title, id",
-                    $crate::store::cases::CASE_COLUMNS
-                );
-                let rows: Vec<$crate::store::cases::CaseRow> =
-                    sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                // The bodies (whole cases with their answer keys) stay in the database: a listing
+                // never needs them and they are most of the table's bytes.
+                let rows: Vec<$crate::store::cases::CaseRow> = sqlx::query_as(
+                    "SELECT id, title, specialty, difficulty, summary, is_default, source, '' AS body \
+                     FROM cases ORDER BY is_default DESC, title, id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
                 Ok(rows
                     .into_iter()
                     .map($crate::store::cases::case_from_row)
@@ -376,6 +381,19 @@ macro_rules! impl_case_store {
                     .into_iter()
                     .map($crate::store::cases::encounter_from_row)
                     .collect())
+            }
+
+            async fn open_encounters_of(
+                &self,
+                user_id: i64,
+            ) -> Result<Vec<(String, String)>, $crate::error::AppError> {
+                Ok(sqlx::query_as(
+                    "SELECT case_id, id FROM encounters WHERE user_id = $1 AND status = 'open' \
+                     ORDER BY updated_at DESC, id",
+                )
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?)
             }
         }
     };
