@@ -4,6 +4,7 @@ pub mod auth;
 mod auth_sql;
 pub mod cases;
 mod common;
+pub mod llm;
 mod postgres;
 mod sqlite;
 
@@ -12,6 +13,7 @@ pub use auth::{
     UserRecord,
 };
 pub use cases::{CaseRecord, CaseStore, EncounterRecord};
+pub use llm::LlmCacheStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -49,7 +51,7 @@ pub struct SchemaInfo {
 
 /// Everything the server keeps, whatever the database.
 #[async_trait]
-pub trait Store: AuthStore + CaseStore + Send + Sync + 'static {
+pub trait Store: AuthStore + CaseStore + LlmCacheStore + Send + Sync + 'static {
     /// Which engine this is.
     fn backend(&self) -> Backend;
     /// Checks that the database answers a query.

@@ -47,3 +47,4 @@ impl Store for PgStore {
 
 super::auth_sql::impl_auth_store!(PgStore, sqlx::Postgres);
 super::cases::impl_case_store!(PgStore);
+super::llm::impl_llm_cache_store!(PgStore);

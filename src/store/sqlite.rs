@@ -52,3 +52,4 @@ impl Store for SqliteStore {
 
 super::auth_sql::impl_auth_store!(SqliteStore, sqlx::Sqlite);
 super::cases::impl_case_store!(SqliteStore);
+super::llm::impl_llm_cache_store!(SqliteStore);

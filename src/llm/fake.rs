@@ -1,0 +1,325 @@
+//! A fake OpenAI-compatible server for tests: real HTTP on a free port, replies chosen by a
+//! script from each request, optional latency, and failure injection (timeouts, 429, 500,
+//! malformed JSON, truncated streams, empty choices).
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the fake answers to one request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FakeReply {
+    /// A normal answer (streamed in pieces when the request asks for a stream).
+    Text(String),
+    /// A normal answer that reports no token usage.
+    TextWithoutUsage(String),
+    /// An HTTP error, optionally with `Retry-After` seconds.
+    Status {
+        /// The status code.
+        status: u16,
+        /// `Retry-After`, in seconds.
+        retry_after: Option<u64>,
+    },
+    /// A 400 with this error message (e.g. an endpoint refusing a parameter).
+    BadRequest(String),
+    /// A 200 whose body is not a chat completion.
+    Malformed,
+    /// A 200 with `choices: []`.
+    EmptyChoices,
+    /// The first part of the text, then the connection ends (no `[DONE]`, no finish reason).
+    Truncated(String),
+    /// No answer for an hour: the client's timeout has to act.
+    Hang,
+}
+
+/// A request the fake received.
+#[derive(Debug, Clone)]
+pub struct FakeRequest {
+    /// The JSON body.
+    pub body: Value,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+}
+
+impl FakeRequest {
+    /// The text of the last user message.
+    pub fn last_user(&self) -> String {
+        self.messages("user").last().cloned().unwrap_or_default()
+    }
+
+    /// The text of the system message(s).
+    pub fn system(&self) -> String {
+        self.messages("system").join("\n")
+    }
+
+    /// True when the request asked for a stream.
+    pub fn stream(&self) -> bool {
+        self.body["stream"] == true
+    }
+
+    /// The model asked for.
+    pub fn model(&self) -> String {
+        self.body["model"].as_str().unwrap_or_default().to_string()
+    }
+
+    fn messages(&self, role: &str) -> Vec<String> {
+        self.body["messages"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter(|m| m["role"] == role)
+                    .filter_map(|m| m["content"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+type Script = dyn Fn(&FakeRequest) -> FakeReply + Send + Sync;
+
+struct Shared {
+    script: Box<Script>,
+    received: Mutex<Vec<FakeRequest>>,
+    latency: Mutex<Duration>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// A running fake endpoint; stops when dropped.
+pub struct FakeLlm {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeLlm {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeLlm {
+    /// Starts a fake whose replies `script` chooses from each request.
+    pub async fn start(script: impl Fn(&FakeRequest) -> FakeReply + Send + Sync + 'static) -> Self {
+        let shared = Arc::new(Shared {
+            script: Box::new(script),
+            received: Mutex::new(Vec::new()),
+            latency: Mutex::new(Duration::ZERO),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+        });
+        let app = Router::new()
+            .route("/v1/chat/completions", post(answer))
+            .route("/chat/completions", post(answer))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port for the fake LLM");
+        let addr = listener.local_addr().expect("its address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, shared, task }
+    }
+
+    /// Starts a fake that gives `replies` in order, then the last one again and again.
+    pub async fn sequence(replies: Vec<FakeReply>) -> Self {
+        let replies = Mutex::new(
+            replies
+                .into_iter()
+                .collect::<std::collections::VecDeque<_>>(),
+        );
+        Self::start(move |_| {
+            let mut queue = replies.lock().unwrap_or_else(|e| e.into_inner());
+            if queue.len() > 1 {
+                queue.pop_front().unwrap_or(FakeReply::EmptyChoices)
+            } else {
+                queue.front().cloned().unwrap_or(FakeReply::EmptyChoices)
+            }
+        })
+        .await
+    }
+
+    /// The API base to configure a client with (`http://127.0.0.1:PORT/v1`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<FakeRequest> {
+        self.shared
+            .received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The most requests that were being answered at the same moment.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Waits this long before answering each request.
+    pub fn set_latency(&self, latency: Duration) {
+        *self
+            .shared
+            .latency
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = latency;
+    }
+}
+
+async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "the body is not JSON").into_response();
+    };
+    let request = FakeRequest {
+        body,
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
+    shared
+        .received
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(request.clone());
+    let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let latency = *shared.latency.lock().unwrap_or_else(|e| e.into_inner());
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let model = request.model();
+    match (shared.script)(&request) {
+        FakeReply::Text(text) => reply(&model, &text, request.stream(), true, true),
+        FakeReply::TextWithoutUsage(text) => reply(&model, &text, request.stream(), false, true),
+        FakeReply::Truncated(text) => reply(&model, &text, request.stream(), false, false),
+        FakeReply::Status {
+            status,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            // Like some proxies, it echoes the credentials it saw: clients must not repeat them.
+            let seen = request.authorization.clone().unwrap_or_default();
+            let mut response = (
+                status,
+                axum::Json(json!({"error": {"message": format!("injected failure ({seen})"), "type": "fake"}})),
+            )
+                .into_response();
+            if let Some(seconds) = retry_after {
+                if let Ok(value) = seconds.to_string().parse() {
+                    response.headers_mut().insert("retry-after", value);
+                }
+            }
+            response
+        }
+        FakeReply::BadRequest(message) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": {"message": message, "type": "invalid_request_error"}})),
+        )
+            .into_response(),
+        FakeReply::Malformed => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"choices\": [ {\"message\": ",
+        )
+            .into_response(),
+        FakeReply::EmptyChoices => axum::Json(json!({
+            "id": "fake", "object": "chat.completion", "model": model, "choices": []
+        }))
+        .into_response(),
+        FakeReply::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
+    }
+}
+
+fn tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4).max(1)
+}
+
+/// A chat completion, whole or as a stream; `complete: false` cuts it off half-way.
+fn reply(model: &str, text: &str, stream: bool, usage: bool, complete: bool) -> Response {
+    let usage_value = json!({
+        "prompt_tokens": 100,
+        "completion_tokens": tokens(text),
+        "total_tokens": 100 + tokens(text),
+    });
+    if !stream {
+        if !complete {
+            let whole = json!({"choices": [{"message": {"role": "assistant", "content": text}}]})
+                .to_string();
+            let cut: String = whole.chars().take(whole.chars().count() / 2).collect();
+            return (StatusCode::OK, [("content-type", "application/json")], cut).into_response();
+        }
+        let mut body = json!({
+            "id": "fake-1",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }],
+        });
+        if usage {
+            body["usage"] = usage_value;
+        }
+        return axum::Json(body).into_response();
+    }
+    let pieces: Vec<String> = text.split_inclusive(' ').map(str::to_string).collect();
+    let keep = if complete {
+        pieces.len()
+    } else {
+        pieces.len() / 2
+    };
+    let mut events: Vec<String> = pieces
+        .iter()
+        .take(keep)
+        .map(|piece| {
+            let chunk = json!({
+                "id": "fake-1", "object": "chat.completion.chunk", "model": model,
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}],
+            });
+            format!("data: {chunk}\n\n")
+        })
+        .collect();
+    if complete {
+        let end = json!({
+            "id": "fake-1", "object": "chat.completion.chunk", "model": model,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        });
+        events.push(format!("data: {end}\n\n"));
+        if usage {
+            let tail = json!({
+                "id": "fake-1", "object": "chat.completion.chunk", "model": model,
+                "choices": [], "usage": usage_value,
+            });
+            events.push(format!("data: {tail}\n\n"));
+        }
+        events.push("data: [DONE]\n\n".to_string());
+    }
+    let stream = futures_util::stream::iter(
+        events
+            .into_iter()
+            .map(|e| Ok::<_, std::io::Error>(Bytes::from(e))),
+    );
+    (
+        StatusCode::OK,
+        [("content-type", "text/event-stream")],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
