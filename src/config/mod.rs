@@ -1,5 +1,9 @@
 //! One typed configuration, read once from flags and the environment; secrets redacted in Debug.
 
+mod llm;
+
+pub use llm::{LlmArgs, PersonaModels, PERSONAS};
+
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::fmt;
@@ -35,7 +39,7 @@ pub struct Cli {
 impl Cli {
     /// The command to run; `serve` when none was named.
     pub fn command(self) -> Command {
-        self.command.unwrap_or(Command::Serve(self.serve))
+        self.command.unwrap_or(Command::Serve(Box::new(self.serve)))
     }
 }
 
@@ -43,7 +47,7 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app, the API and the WebSocket (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create the database if needed, apply the schema migrations, and exit.
     Migrate(DatabaseArgs),
     /// Manage accounts: add, list, remove, change a password, lift a lockout.
@@ -215,6 +219,7 @@ pub const ENV_ALIASES: &[(&str, &str)] = &[
     ("UI_TOKEN_TTL", "DX0_TOKEN_TTL"),
     ("UI_SECRET_KEY", "DX0_SECRET_KEY"),
     ("UI_BUDGET_LIMIT", "DX0_BUDGET_LIMIT"),
+    ("OPENAI_API_KEY", "DX0_LLM_API_KEY"),
 ];
 
 /// The variables to set so that each alias present stands in for its unset `DX0_` name.
@@ -272,6 +277,9 @@ pub struct ServeArgs {
     /// Costs and budgets of encounters.
     #[command(flatten)]
     pub encounter: EncounterArgs,
+    /// The language model (unset: offline).
+    #[command(flatten)]
+    pub llm: LlmArgs,
 }
 
 /// Costs, budgets and the default case.
