@@ -83,9 +83,9 @@ pub fn CasesPage() -> impl IntoView {
     let cases = Resource::new(|| (), |_| list_cases());
     let user = expect_context::<CurrentUser>().0;
     let navigate = use_navigate();
-    let set_filter = move |change: &dyn Fn(&mut Filters)| {
+    let set_filter = move |field: fn(&mut Filters) -> &mut String, value: String| {
         let mut next = filters.get_untracked();
-        change(&mut next);
+        *field(&mut next) = value;
         navigate(
             &next.query(),
             NavigateOptions {
@@ -96,6 +96,13 @@ pub fn CasesPage() -> impl IntoView {
         );
     };
     let set_filter = StoredValue::new(set_filter);
+    // A field's input or change event puts its value into the address.
+    let update = move |field: fn(&mut Filters) -> &mut String| {
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            set_filter.with_value(|set| set(field, value));
+        }
+    };
 
     view! {
         <Title text="Case library"/>
@@ -113,10 +120,7 @@ pub fn CasesPage() -> impl IntoView {
                         name="q"
                         placeholder="Title, specialty or symptom"
                         prop:value=move || filters.read().q.clone()
-                        on:input=move |ev| {
-                            let value = event_target_value(&ev);
-                            set_filter.with_value(|f| f(&|x: &mut Filters| x.q = value.clone()));
-                        }
+                        on:input=update(|f| &mut f.q)
                     />
                 </div>
                 <div class="field">
@@ -125,11 +129,7 @@ pub fn CasesPage() -> impl IntoView {
                         id="filter-specialty"
                         name="specialty"
                         prop:value=move || filters.read().specialty.clone()
-                        on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            set_filter
-                                .with_value(|f| f(&|x: &mut Filters| x.specialty = value.clone()));
-                        }
+                        on:change=update(|f| &mut f.specialty)
                     >
                         <option value="">"All specialties"</option>
                         <Suspense fallback=|| ()>
@@ -159,11 +159,7 @@ pub fn CasesPage() -> impl IntoView {
                         id="filter-difficulty"
                         name="difficulty"
                         prop:value=move || filters.read().difficulty.clone()
-                        on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            set_filter
-                                .with_value(|f| f(&|x: &mut Filters| x.difficulty = value.clone()));
-                        }
+                        on:change=update(|f| &mut f.difficulty)
                     >
                         <option value="">"Any difficulty"</option>
                         {DIFFICULTIES

@@ -6,6 +6,7 @@ mod encounter;
 mod encounters;
 mod home;
 mod live;
+mod socket;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

@@ -2,7 +2,8 @@
 //! the price table as you type and shows each match with its CPT code and price before you
 //! order.
 
-use super::{Conn, Desk};
+use super::Desk;
+use crate::app::socket::Conn;
 use crate::protocol::{Action, TestPrice};
 use leptos::prelude::*;
 

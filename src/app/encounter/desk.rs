@@ -3,7 +3,7 @@
 //! them. Nothing the physician typed is lost: an unanswered step goes back into the composer.
 
 use super::get_encounter;
-use super::socket::{Conn, Link};
+use crate::app::socket::{Conn, Link};
 use crate::protocol::{Action, EncounterView, ErrorCode, ServerFrame, Turn};
 use leptos::prelude::*;
 

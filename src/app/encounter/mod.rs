@@ -6,9 +6,9 @@
 mod composer;
 mod desk;
 mod panels;
-mod socket;
 
 use super::account::RequireUser;
+use super::socket::{self, Events};
 use crate::error::UserError;
 use crate::protocol::{Action, EncounterView, TestPrice, Turn};
 use composer::Composer;
@@ -18,7 +18,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use panels::{CostPanel, TestsPanel, Timeline, VerdictCard};
-use socket::{Conn, Events};
 
 /// One of the signed-in user's encounters (`None`: not theirs, or no such encounter).
 #[server(prefix = "/api/fn", endpoint = "get_encounter")]
@@ -106,7 +105,13 @@ fn Workspace(initial: EncounterView) -> impl IntoView {
             }
         }),
     };
-    let link = socket::connect(&encounter_id, events);
+    let link = socket::connect(
+        &format!(
+            "?encounter={}",
+            leptos_router::location::Url::escape(&encounter_id)
+        ),
+        events,
+    );
     let desk = Desk {
         view,
         pending: RwSignal::new(None),

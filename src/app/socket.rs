@@ -1,6 +1,7 @@
-//! The encounter page's WebSocket: opens `/api/v1/ws?encounter=ID` with the session cookie,
-//! hands every server frame to the page, and reconnects on its own (growing delays, capped)
-//! until the page goes away or the server ends the session.
+//! The browser's WebSocket to `/api/v1/ws` (authenticated by the session cookie): hands every
+//! server frame to its owner and reconnects on its own (growing delays, capped) until the
+//! component goes away or the server ends the session (close 1008). The header's live badge and
+//! the encounter page both use it.
 
 use leptos::prelude::*;
 
@@ -69,12 +70,13 @@ pub struct Events {
     pub closed: Box<dyn Fn(u16)>,
 }
 
-/// Opens the socket for `encounter_id` (in the browser; on the server it stays idle).
-pub fn connect(encounter_id: &str, events: Events) -> Link {
+/// Opens the socket with `query` (e.g. `?encounter=ID`, or empty) once the page has hydrated;
+/// on the server it stays idle.
+pub fn connect(query: &str, events: Events) -> Link {
     let conn = RwSignal::new(Conn::Idle);
     #[cfg(feature = "hydrate")]
     {
-        let inner = StoredValue::new_local(client::Inner::new(encounter_id, conn, events));
+        let inner = StoredValue::new_local(client::Inner::new(query, conn, events));
         let link = Link { conn, inner };
         // Mounted in the browser only: the first connection waits for hydration.
         Effect::new(move |_| inner.with_value(|i| i.start()));
@@ -83,7 +85,7 @@ pub fn connect(encounter_id: &str, events: Events) -> Link {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (encounter_id, events);
+        let _ = (query, events);
         Link { conn }
     }
 }
@@ -117,7 +119,7 @@ mod client {
     pub struct Inner(Rc<Shared>);
 
     impl Inner {
-        pub fn new(encounter_id: &str, conn: RwSignal<Conn>, events: Events) -> Self {
+        pub fn new(query: &str, conn: RwSignal<Conn>, events: Events) -> Self {
             let url = web_sys::window()
                 .map(|w| w.location())
                 .and_then(|l| {
@@ -126,11 +128,7 @@ mod client {
                     } else {
                         "ws"
                     };
-                    Some(format!(
-                        "{scheme}://{}/api/v1/ws?encounter={}",
-                        l.host().ok()?,
-                        leptos_router::location::Url::escape(encounter_id)
-                    ))
+                    Some(format!("{scheme}://{}/api/v1/ws{query}", l.host().ok()?))
                 })
                 .unwrap_or_default();
             Self(Rc::new(Shared {
@@ -218,7 +216,7 @@ mod client {
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        // The handlers live as long as their socket; a page keeps few sockets over its life.
+        // The handlers live as long as their socket; a page opens few sockets over its life.
         on_open.forget();
         on_message.forget();
         on_close.forget();
