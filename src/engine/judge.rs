@@ -22,9 +22,14 @@ impl Judgement {
 }
 
 /// Scores diagnoses.
+#[async_trait::async_trait]
 pub trait Judge: Send + Sync {
     /// The judgement of `given` for `case`; `None` when the case has no recorded diagnosis.
-    fn judge(&self, case: &Case, given: &str) -> Option<Judgement>;
+    async fn judge(
+        &self,
+        case: &Case,
+        given: &str,
+    ) -> Result<Option<Judgement>, super::gatekeeper::Unavailable>;
 }
 
 /// The offline judge: names, synonyms, spelling distance, family words and an organ-system
@@ -333,8 +338,20 @@ pub fn system_of(text: &str) -> Option<&'static str> {
         .map(|(name, _)| *name)
 }
 
+#[async_trait::async_trait]
 impl Judge for OfflineJudge {
-    fn judge(&self, case: &Case, given: &str) -> Option<Judgement> {
+    async fn judge(
+        &self,
+        case: &Case,
+        given: &str,
+    ) -> Result<Option<Judgement>, super::gatekeeper::Unavailable> {
+        Ok(OfflineJudge::judge(self, case, given))
+    }
+}
+
+impl OfflineJudge {
+    /// The judgement of `given` for `case` (never fails: everything is local).
+    pub fn judge(&self, case: &Case, given: &str) -> Option<Judgement> {
         let truth = case.diagnosis.as_deref()?;
         let names = case.diagnosis_names();
         let given_n = normalize(given);

@@ -2,7 +2,7 @@
 //! over every bundled case and over imported free-text cases whose text states the diagnosis.
 
 use super::case::Case;
-use super::gatekeeper::{Gatekeeper, OfflineGatekeeper, REFUSAL};
+use super::gatekeeper::{OfflineGatekeeper, REFUSAL};
 use super::library::bundled_cases;
 use super::prices::PriceTable;
 use super::text::{contains_phrase, normalize};

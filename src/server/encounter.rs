@@ -242,7 +242,7 @@ async fn try_step(
         judge: clinic.judge.as_ref(),
         visit_cost: clinic.visit_cost,
     };
-    let outcome = match encounter.step(&engine, action, content) {
+    let outcome = match encounter.step(&engine, action, content).await {
         Ok(outcome) => outcome,
         Err(refusal) => {
             return Ok(vec![ServerFrame::Error(ErrorFrame {

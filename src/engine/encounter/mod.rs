@@ -89,6 +89,14 @@ impl Refusal {
     }
 }
 
+/// The refusal of a step whose gatekeeper or judge could not answer: nothing was charged.
+fn unavailable(why: super::gatekeeper::Unavailable) -> Refusal {
+    Refusal::new(
+        ErrorCode::Internal,
+        format!("{} Nothing was charged; try again.", why.0),
+    )
+}
+
 impl EncounterState {
     /// A new encounter with an optional budget.
     pub fn new(budget: Option<Money>) -> Self {
@@ -122,7 +130,7 @@ impl EncounterState {
     }
 
     /// Applies one action. On a refusal the state is unchanged.
-    pub fn step(
+    pub async fn step(
         &mut self,
         engine: &Engine<'_>,
         action: Action,
@@ -132,9 +140,9 @@ impl EncounterState {
             return Err(Refusal::new(ErrorCode::EncounterClosed, "encounter closed"));
         }
         let outcome = match action {
-            Action::Question => self.question(engine, content)?,
-            Action::Test => self.order(engine, content)?,
-            Action::Diagnosis => self.diagnose(engine, content),
+            Action::Question => self.question(engine, content).await?,
+            Action::Test => self.order(engine, content).await?,
+            Action::Diagnosis => self.diagnose(engine, content).await?,
             Action::Ping => {
                 return Err(Refusal::new(
                     ErrorCode::InvalidAction,
@@ -152,7 +160,11 @@ impl EncounterState {
         Ok(outcome)
     }
 
-    fn question(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
+    async fn question(
+        &mut self,
+        engine: &Engine<'_>,
+        content: &str,
+    ) -> Result<StepOutcome, Refusal> {
         let cost = if self.in_visit {
             Money(0)
         } else {
@@ -161,7 +173,11 @@ impl EncounterState {
         if cost.0 > 0 {
             self.affordable(cost, "a physician visit")?;
         }
-        let reply = engine.gatekeeper.answer(engine.case, content);
+        let reply = engine
+            .gatekeeper
+            .answer(engine.case, content)
+            .await
+            .map_err(unavailable)?;
         if !self.in_visit {
             self.in_visit = true;
             self.visits += 1;
@@ -174,7 +190,7 @@ impl EncounterState {
         })
     }
 
-    fn order(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
+    async fn order(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
         let parts = engine.prices.split_order(content);
         let mut found = Vec::new();
         let mut unknown = Vec::new();
@@ -206,20 +222,26 @@ impl EncounterState {
             format!("this order of {} tests", found.len())
         };
         self.affordable(cost, &what)?;
-        self.in_visit = false;
-        let mut lines = Vec::new();
-        for test in found {
+        // Every result first: if one cannot be had, the order is refused and nothing changes.
+        let mut results = Vec::with_capacity(found.len());
+        for test in &found {
             // A repeat of the same table row gives the same report; another row that shares the
             // CPT code (C3 and C4, troponin I and T) is a different test with its own result.
             let previous = self
                 .ordered
                 .iter()
+                .chain(results.iter())
                 .find(|o| o.name == test.name)
                 .map(|o| o.result.clone());
-            let result = previous
-                .unwrap_or_else(|| engine.gatekeeper.result(engine.case, test, engine.prices));
-            lines.push(format!("{result} [${}]", test.price));
-            self.ordered.push(OrderedTest {
+            let result = match previous {
+                Some(result) => result,
+                None => engine
+                    .gatekeeper
+                    .result(engine.case, test, engine.prices)
+                    .await
+                    .map_err(unavailable)?,
+            };
+            results.push(OrderedTest {
                 name: test.name.clone(),
                 cpt: test.cpt.clone(),
                 price: test.price,
@@ -227,6 +249,12 @@ impl EncounterState {
                 estimate: false,
             });
         }
+        self.in_visit = false;
+        let lines: Vec<String> = results
+            .iter()
+            .map(|t| format!("{} [${}]", t.result, t.price))
+            .collect();
+        self.ordered.extend(results);
         Ok(StepOutcome {
             reply: lines.join("\n"),
             cost,
@@ -235,10 +263,18 @@ impl EncounterState {
         })
     }
 
-    fn diagnose(&mut self, engine: &Engine<'_>, content: &str) -> StepOutcome {
+    async fn diagnose(
+        &mut self,
+        engine: &Engine<'_>,
+        content: &str,
+    ) -> Result<StepOutcome, Refusal> {
+        let judgement = engine
+            .judge
+            .judge(engine.case, content)
+            .await
+            .map_err(unavailable)?;
         self.in_visit = false;
         self.status = Status::Closed;
-        let judgement = engine.judge.judge(engine.case, content);
         let verdict = match (judgement, &engine.case.diagnosis) {
             (Some(j), Some(truth)) => Some(Verdict {
                 score: j.score,
@@ -266,12 +302,12 @@ impl EncounterState {
             ),
         };
         self.verdict = verdict.clone();
-        StepOutcome {
+        Ok(StepOutcome {
             reply,
             cost: Money(0),
             verdict: Some(verdict),
             estimate: false,
-        }
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! The encounter rules: visit rounds, orders, budget refusals, repeats, the verdict, closing.
 
 use super::*;
-use crate::engine::gatekeeper::OfflineGatekeeper;
+use crate::engine::gatekeeper::{OfflineGatekeeper, Unavailable};
 use crate::engine::judge::OfflineJudge;
 
 const PRICES: &str = "name,cpt,price,category,aliases,normal_result\n\
@@ -48,35 +48,41 @@ impl Fixture {
     }
 }
 
-#[test]
-fn a_round_of_questions_is_one_visit() {
+#[tokio::test]
+async fn a_round_of_questions_is_one_visit() {
     let f = Fixture::new();
     let mut s = EncounterState::new(None);
     let first = s
         .step(&f.engine(), Action::Question, "Where does it hurt?")
+        .await
         .unwrap();
     assert_eq!(first.cost, Money(30_000));
     assert!(first.reply.contains("belly button"), "{}", first.reply);
     let second = s
         .step(&f.engine(), Action::Question, "Do you smoke?")
+        .await
         .unwrap();
     assert_eq!(second.cost, Money(0));
     assert!(second.reply.contains("never smoked"));
     // A test ends the round: the next question opens a new visit.
-    s.step(&f.engine(), Action::Test, "CBC").unwrap();
+    s.step(&f.engine(), Action::Test, "CBC").await.unwrap();
     let third = s
         .step(&f.engine(), Action::Question, "Examine the abdomen")
+        .await
         .unwrap();
     assert_eq!(third.cost, Money(30_000));
     assert_eq!(s.visits, 2);
     assert_eq!(s.spent, Money(60_777));
 }
 
-#[test]
-fn orders_are_priced_as_a_batch_and_repeats_are_charged_again() {
+#[tokio::test]
+async fn orders_are_priced_as_a_batch_and_repeats_are_charged_again() {
     let f = Fixture::new();
     let mut s = EncounterState::new(None);
-    let out = s.step(&f.engine(), Action::Test, "CBC; lipase").unwrap();
+    let out = s
+        .step(&f.engine(), Action::Test, "CBC; lipase")
+        .await
+        .unwrap();
     assert_eq!(out.cost, Money(777 + 698));
     assert!(
         out.reply.contains("WBC 14.2"),
@@ -94,32 +100,38 @@ fn orders_are_priced_as_a_batch_and_repeats_are_charged_again() {
             Action::Test,
             "complete blood count with differential",
         )
+        .await
         .unwrap();
     assert_eq!(again.cost, Money(777));
     assert_eq!(s.ordered_names().len(), 3);
 }
 
-#[test]
-fn unknown_tests_are_refused_with_suggestions_and_nothing_is_charged() {
+#[tokio::test]
+async fn unknown_tests_are_refused_with_suggestions_and_nothing_is_charged() {
     let f = Fixture::new();
     let mut s = EncounterState::new(None);
     let before = s.clone();
     let refusal = s
         .step(&f.engine(), Action::Test, "CBC, flux capacitor")
+        .await
         .unwrap_err();
     assert_eq!(refusal.code, ErrorCode::UnknownTest);
     assert!(refusal.message.contains("flux capacitor"));
     assert_eq!(s, before);
 }
 
-#[test]
-fn the_budget_refuses_tests_and_visits_without_charging() {
+#[tokio::test]
+async fn the_budget_refuses_tests_and_visits_without_charging() {
     let f = Fixture::new();
     let mut s = EncounterState::new(Some(Money(31_000)));
     s.step(&f.engine(), Action::Question, "Where does it hurt?")
+        .await
         .unwrap();
     let before = s.clone();
-    let refusal = s.step(&f.engine(), Action::Test, "CT abdomen").unwrap_err();
+    let refusal = s
+        .step(&f.engine(), Action::Test, "CT abdomen")
+        .await
+        .unwrap_err();
     assert_eq!(refusal.code, ErrorCode::OverBudget);
     assert!(
         refusal.message.contains("Nothing was charged"),
@@ -127,22 +139,24 @@ fn the_budget_refuses_tests_and_visits_without_charging() {
         refusal.message
     );
     assert_eq!(s, before, "a refused step changes nothing");
-    s.step(&f.engine(), Action::Test, "lipase").unwrap();
+    s.step(&f.engine(), Action::Test, "lipase").await.unwrap();
     assert_eq!(s.remaining(), Some(Money(31_000 - 30_000 - 698)));
     // The next question would open a visit past the budget.
     let refusal = s
         .step(&f.engine(), Action::Question, "Do you smoke?")
+        .await
         .unwrap_err();
     assert_eq!(refusal.code, ErrorCode::OverBudget);
 }
 
-#[test]
-fn a_diagnosis_is_judged_and_closes_the_encounter() {
+#[tokio::test]
+async fn a_diagnosis_is_judged_and_closes_the_encounter() {
     let f = Fixture::new();
     let mut s = EncounterState::new(None);
-    s.step(&f.engine(), Action::Test, "CBC").unwrap();
+    s.step(&f.engine(), Action::Test, "CBC").await.unwrap();
     let out = s
         .step(&f.engine(), Action::Diagnosis, "appendicitis")
+        .await
         .unwrap();
     let verdict = out.verdict.unwrap().unwrap();
     assert_eq!(verdict.score, 5);
@@ -153,26 +167,28 @@ fn a_diagnosis_is_judged_and_closes_the_encounter() {
     assert_eq!(s.status, Status::Closed);
     let refusal = s
         .step(&f.engine(), Action::Question, "anything else?")
+        .await
         .unwrap_err();
     assert_eq!(refusal.code, ErrorCode::EncounterClosed);
     assert_eq!(refusal.message, "encounter closed");
 }
 
-#[test]
-fn a_case_without_a_diagnosis_is_worked_but_not_judged() {
+#[tokio::test]
+async fn a_case_without_a_diagnosis_is_worked_but_not_judged() {
     let mut f = Fixture::new();
     f.case.diagnosis = None;
     let mut s = EncounterState::new(None);
     let out = s
         .step(&f.engine(), Action::Diagnosis, "appendicitis")
+        .await
         .unwrap();
     assert_eq!(out.verdict, Some(None));
     assert!(out.reply.contains("cannot be judged"));
     assert_eq!(s.status, Status::Closed);
 }
 
-#[test]
-fn a_different_test_sharing_a_cpt_code_gets_its_own_result() {
+#[tokio::test]
+async fn a_different_test_sharing_a_cpt_code_gets_its_own_result() {
     let prices = PriceTable::from_csv(
         "name,cpt,price,category,aliases,normal_result\n\
          Complement C3,86160,12.00,lab,C3,C3 120 mg/dL (ref 90-180)\n\
@@ -192,15 +208,88 @@ fn a_different_test_sharing_a_cpt_code_gets_its_own_result() {
         visit_cost: Money(30_000),
     };
     let mut s = EncounterState::new(None);
-    let c3 = s.step(&engine, Action::Test, "C3").unwrap();
+    let c3 = s.step(&engine, Action::Test, "C3").await.unwrap();
     assert!(c3.reply.contains("C3 42"), "{}", c3.reply);
-    let c4 = s.step(&engine, Action::Test, "C4").unwrap();
+    let c4 = s.step(&engine, Action::Test, "C4").await.unwrap();
     assert!(
         c4.reply.starts_with("Complement C4: C4 25"),
         "C4 is not C3's report: {}",
         c4.reply
     );
     // The same row again repeats its stored report.
-    let again = s.step(&engine, Action::Test, "Complement C3").unwrap();
+    let again = s
+        .step(&engine, Action::Test, "Complement C3")
+        .await
+        .unwrap();
     assert!(again.reply.contains("C3 42"), "{}", again.reply);
+}
+
+/// A gatekeeper and judge whose language model is down for some requests.
+struct Flaky;
+
+#[async_trait::async_trait]
+impl crate::engine::Gatekeeper for Flaky {
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable> {
+        if question.contains("smoke") {
+            return Err(Unavailable("The language model did not answer.".into()));
+        }
+        Ok(OfflineGatekeeper.answer(case, question))
+    }
+
+    async fn result(
+        &self,
+        case: &Case,
+        test: &crate::engine::prices::PricedTest,
+        prices: &PriceTable,
+    ) -> Result<String, Unavailable> {
+        if test.name == "Lipase" {
+            return Err(Unavailable("The language model did not answer.".into()));
+        }
+        Ok(OfflineGatekeeper.result(case, test, prices))
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::engine::Judge for Flaky {
+    async fn judge(
+        &self,
+        _case: &Case,
+        _given: &str,
+    ) -> Result<Option<crate::engine::judge::Judgement>, Unavailable> {
+        Err(Unavailable("The judge did not answer.".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_gatekeeper_or_judge_that_fails_changes_nothing() {
+    let f = Fixture::new();
+    let engine = Engine {
+        gatekeeper: &Flaky,
+        judge: &Flaky,
+        ..f.engine()
+    };
+    let mut s = EncounterState::new(Some(Money(100_000)));
+    let before = s.clone();
+    let refused = s
+        .step(&engine, Action::Question, "Do you smoke?")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Internal);
+    assert!(
+        refused.message.contains("Nothing was charged"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(s, before, "no visit opened, nothing charged");
+    // A batch whose second result fails is refused whole: the CBC is not kept either.
+    s.step(&engine, Action::Test, "CBC; lipase")
+        .await
+        .unwrap_err();
+    assert_eq!(s, before);
+    s.step(&engine, Action::Diagnosis, "appendicitis")
+        .await
+        .unwrap_err();
+    assert_eq!(s, before, "still open");
+    s.step(&engine, Action::Test, "CBC").await.unwrap();
+    assert_eq!(s.ordered.len(), 1);
 }

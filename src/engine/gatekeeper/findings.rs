@@ -163,7 +163,7 @@ pub(super) fn answer_one(case: &Case, guard: &LeakGuard, question: &str) -> Opti
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Gatekeeper, OfflineGatekeeper, NOTHING};
+    use super::super::{OfflineGatekeeper, NOTHING};
     use super::*;
 
     fn case() -> Case {

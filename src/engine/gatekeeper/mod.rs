@@ -20,13 +20,24 @@ pub const REFUSAL: &str = "I can only report findings. The diagnosis is yours to
 /// What it says when the case holds nothing on a question.
 pub const NOTHING: &str = "The case holds no information on that.";
 
+/// Why a gatekeeper or judge could not answer (a language model that failed); the step is
+/// refused and nothing changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable(pub String);
+
 /// Answers questions and test orders from a case.
+#[async_trait::async_trait]
 pub trait Gatekeeper: Send + Sync {
     /// Answers one question.
-    fn answer(&self, case: &Case, question: &str) -> String;
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable>;
     /// Reports one test's result (the case's, or a normal one for a real test it does not list);
     /// `prices` tells which other rows share the test's CPT code.
-    fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String;
+    async fn result(
+        &self,
+        case: &Case,
+        test: &PricedTest,
+        prices: &PriceTable,
+    ) -> Result<String, Unavailable>;
 }
 
 /// The offline gatekeeper: keyword and fuzzy matching over structured findings, ranked sentence
@@ -34,8 +45,25 @@ pub trait Gatekeeper: Send + Sync {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineGatekeeper;
 
+#[async_trait::async_trait]
 impl Gatekeeper for OfflineGatekeeper {
-    fn answer(&self, case: &Case, question: &str) -> String {
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable> {
+        Ok(OfflineGatekeeper::answer(self, case, question))
+    }
+
+    async fn result(
+        &self,
+        case: &Case,
+        test: &PricedTest,
+        prices: &PriceTable,
+    ) -> Result<String, Unavailable> {
+        Ok(OfflineGatekeeper::result(self, case, test, prices))
+    }
+}
+
+impl OfflineGatekeeper {
+    /// Answers one question (never fails: everything is local).
+    pub fn answer(&self, case: &Case, question: &str) -> String {
         if asks_for_diagnosis(question) {
             return REFUSAL.to_string();
         }
@@ -62,7 +90,8 @@ impl Gatekeeper for OfflineGatekeeper {
         guard.filter(unique.join(" "))
     }
 
-    fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String {
+    /// Reports one test's result.
+    pub fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String {
         results::report(case, &LeakGuard::for_case(case), test, prices)
     }
 }
