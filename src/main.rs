@@ -113,11 +113,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let auth = Auth::new(store.clone(), clock, &secret, args.auth.policy(production));
     let cases = server::encounter::install_bundled_cases(store.as_ref(), auth.now()).await?;
     tracing::info!(cases, "bundled cases ready");
-    let clinic = server::Clinic::offline(
+    let mut clinic = server::Clinic::offline(
         args.encounter.visit_cost,
         args.encounter.budget_limit,
         args.encounter.default_case.clone(),
     );
+    if let Some(config) = args.llm.client_config() {
+        tracing::info!(base_url = %config.base_url, model = %config.model, "language model: the gatekeeper and judge use it");
+        let cache = Arc::new(dx0::llm::cache::StoreCache(store.clone()));
+        let client =
+            dx0::llm::OpenAiClient::new(config, Some(cache)).map_err(anyhow::Error::msg)?;
+        clinic = clinic.with_llm(Arc::new(client));
+    }
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     let addr = listener.local_addr()?;

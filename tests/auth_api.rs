@@ -177,6 +177,7 @@ async fn the_address_limit_locks_a_forwarded_address_behind_a_trusted_proxy() {
                 ..AuthPolicy::default()
             },
             trusted_proxy: true,
+            ..TestOptions::default()
         };
         let app = spawn_app_with(&db, options).await;
         let from = |ip: &'static str| [("X-Forwarded-For", ip)];
@@ -209,6 +210,7 @@ async fn without_a_trusted_proxy_forwarded_for_is_ignored() {
                 ..AuthPolicy::default()
             },
             trusted_proxy: false,
+            ..TestOptions::default()
         };
         let app = spawn_app_with(&db, options).await;
         for (user, ip) in [("u1", "1.1.1.1"), ("u2", "2.2.2.2"), ("u3", "3.3.3.3")] {

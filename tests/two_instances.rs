@@ -48,7 +48,7 @@ async fn a_rate_limit_reached_on_one_instance_holds_at_the_other() {
             message_rate_limit: 3,
             ..AuthPolicy::default()
         },
-        trusted_proxy: false,
+        ..TestOptions::default()
     };
     let Some((_db, a, b)) = two(options).await else {
         return;

@@ -66,6 +66,7 @@ fn limited(limit: u32) -> TestOptions {
             ..AuthPolicy::default()
         },
         trusted_proxy: false,
+        ..TestOptions::default()
     }
 }
 
@@ -165,6 +166,7 @@ async fn expired_tokens_are_refused() {
                 ..AuthPolicy::default()
             },
             trusted_proxy: false,
+            ..TestOptions::default()
         };
         let app = spawn_app_with(&db, options).await;
         let mut fresh_ok = false;

@@ -9,6 +9,9 @@ pub mod import;
 pub mod judge;
 pub mod lexicon;
 pub mod library;
+pub mod llm_gatekeeper;
+mod llm_json;
+pub mod llm_judge;
 pub mod prices;
 pub mod retrieval;
 pub mod text;
@@ -17,6 +20,8 @@ pub use case::{Case, Difficulty};
 pub use encounter::{EncounterState, Engine, Refusal, StepOutcome};
 pub use gatekeeper::{Gatekeeper, LeakGuard, OfflineGatekeeper};
 pub use judge::{Judge, OfflineJudge};
+pub use llm_gatekeeper::LlmGatekeeper;
+pub use llm_judge::LlmJudge;
 pub use prices::PriceTable;
 
 #[cfg(test)]

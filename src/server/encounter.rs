@@ -44,6 +44,17 @@ impl Clinic {
     }
 }
 
+impl Clinic {
+    /// The same clinic with a language model as gatekeeper and judge (prices and costs stay).
+    pub fn with_llm(self, client: Arc<dyn crate::llm::LlmClient>) -> Self {
+        Self {
+            gatekeeper: Arc::new(crate::engine::LlmGatekeeper::new(client.clone(), None)),
+            judge: Arc::new(crate::engine::LlmJudge::new(client, None)),
+            ..self
+        }
+    }
+}
+
 /// Stores the bundled cases (new ones added, changed ones refreshed); returns how many there are.
 pub async fn install_bundled_cases(
     store: &dyn crate::store::Store,

@@ -86,6 +86,8 @@ pub struct TestApp {
 pub struct TestOptions {
     pub policy: AuthPolicy,
     pub trusted_proxy: bool,
+    /// The clinic (gatekeeper, judge, prices, costs); the offline one when `None`.
+    pub clinic: Option<dx0::server::Clinic>,
 }
 
 /// The signing secret of test servers (so two test instances accept each other's tokens).
@@ -126,7 +128,9 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         auth: auth.clone(),
         trusted_proxy: options.trusted_proxy,
         production: false,
-        clinic: dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None),
+        clinic: options.clinic.clone().unwrap_or_else(|| {
+            dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
+        }),
     });
     tokio::spawn(dx0::auth::bootstrap::run_background(auth.clone(), {
         let shutdown = shutdown.clone();

@@ -5,7 +5,7 @@
 mod diagnosis;
 mod findings;
 mod guard;
-mod results;
+pub(crate) mod results;
 mod scoring;
 
 pub use diagnosis::asks_for_diagnosis;

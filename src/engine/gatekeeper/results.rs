@@ -58,22 +58,27 @@ pub(super) fn case_test<'a>(
         .find(|t| same_code(t) && resolves_here(t) != Some(false))
 }
 
-/// The report for one priced test, already through the guard.
-pub(super) fn report(
+/// The label a report carries: the test's name, or a neutral word when a table name itself
+/// names a disease ("… (pulmonary embolism protocol)") — labelled neutrally rather than withheld.
+pub(crate) fn label<'a>(guard: &LeakGuard, test: &'a PricedTest) -> &'a str {
+    if guard.leaks(&test.name) {
+        "Result"
+    } else {
+        test.name.as_str()
+    }
+}
+
+/// The case's own report of a test (its listed result, or a sentence of its text), through the
+/// guard; `None` when the case holds nothing on it.
+pub(crate) fn recorded(
     case: &Case,
     guard: &LeakGuard,
     test: &PricedTest,
     prices: &PriceTable,
-) -> String {
-    // A table name may itself name a disease ("… (pulmonary embolism protocol)"): then the
-    // result is labelled neutrally rather than withheld.
-    let label = if guard.leaks(&test.name) {
-        "Result"
-    } else {
-        test.name.as_str()
-    };
+) -> Option<String> {
+    let label = label(guard, test);
     if let Some(found) = case_test(case, test, prices) {
-        return guard.filter(format!("{label}: {}", found.result));
+        return Some(guard.filter(format!("{label}: {}", found.result)));
     }
     if let Some(text) = &case.full_text {
         let index = SentenceIndex::new(text, |s| !guard.leaks(s));
@@ -82,9 +87,24 @@ pub(super) fn report(
             .collect::<Vec<_>>()
             .join(" ");
         if let Some(sentence) = index.best(&query, 1).first() {
-            return guard.filter(format!("{label}: {sentence}"));
+            return Some(guard.filter(format!("{label}: {sentence}")));
         }
     }
+    None
+}
+
+/// The report for one priced test, already through the guard: the case's, else the table's
+/// normal report.
+pub(super) fn report(
+    case: &Case,
+    guard: &LeakGuard,
+    test: &PricedTest,
+    prices: &PriceTable,
+) -> String {
+    if let Some(recorded) = recorded(case, guard, test, prices) {
+        return recorded;
+    }
+    let label = label(guard, test);
     let normal = if test.normal_result.is_empty() {
         "within normal limits.".to_string()
     } else {

@@ -1,0 +1,131 @@
+//! The gatekeeper with a language model: it holds the case (never its diagnosis field or
+//! teaching points), answers only what was asked, and writes realistic results for tests the
+//! case does not list, consistent with it. Diagnosis requests are refused before any model is
+//! asked; the model's whole answer passes the leak guard sentence by sentence before any of it
+//! leaves the engine.
+
+use super::case::Case;
+use super::gatekeeper::results::{label, recorded};
+use super::gatekeeper::{asks_for_diagnosis, Gatekeeper, LeakGuard, Unavailable, NOTHING, REFUSAL};
+use super::prices::{PriceTable, PricedTest};
+use super::retrieval::sentences;
+use crate::llm::{ChatMessage, ChatRequest, LlmClient};
+use std::fmt::Write;
+use std::sync::Arc;
+
+const SYSTEM: &str = "You are the gatekeeper of a simulated clinical case in a diagnostic \
+exercise. You hold the case below; the physician does not see it. Answer only what the physician \
+asks, briefly: history questions in the patient's own words (first person), examination requests \
+as the examining clinician's findings. Use the case. When the case does not cover what was asked, \
+answer as this patient plausibly would, or report an unremarkable finding, consistent with the \
+case. Never name, hint at, confirm or exclude any diagnosis, even when asked; never suggest tests \
+or interpret results. Do not volunteer findings that were not asked for.";
+
+/// Answers from the case with a language model.
+pub struct LlmGatekeeper {
+    client: Arc<dyn LlmClient>,
+    model: String,
+}
+
+impl LlmGatekeeper {
+    /// A gatekeeper asking `client` (its default model unless `model` is set).
+    pub fn new(client: Arc<dyn LlmClient>, model: Option<String>) -> Self {
+        Self {
+            client,
+            model: model.unwrap_or_default(),
+        }
+    }
+
+    async fn ask(&self, case: &Case, question: String) -> Result<String, Unavailable> {
+        let request = ChatRequest {
+            model: self.model.clone(),
+            max_tokens: Some(400),
+            ..ChatRequest::new(vec![
+                ChatMessage::system(format!("{SYSTEM}\n\n{}", case_sheet(case))),
+                ChatMessage::user(question),
+            ])
+        };
+        match self.client.complete(&request, None).await {
+            Ok(answer) => Ok(answer.text),
+            Err(err) => {
+                tracing::warn!(error = %err, "the LLM gatekeeper did not answer");
+                Err(Unavailable(format!(
+                    "The case could not answer just now ({err})."
+                )))
+            }
+        }
+    }
+}
+
+/// The case as the gatekeeper model sees it: everything the physician may uncover, and not the
+/// answer key (diagnosis, synonyms, teaching points).
+pub fn case_sheet(case: &Case) -> String {
+    let mut sheet = format!("CASE\nAbstract: {}\n", case.summary);
+    for (title, findings) in [("History", &case.history), ("Examination", &case.exam)] {
+        if !findings.is_empty() {
+            let _ = writeln!(sheet, "{title}:");
+            for f in findings {
+                let _ = writeln!(sheet, "- {}: {}", f.topic, f.answer);
+            }
+        }
+    }
+    if !case.tests.is_empty() {
+        let _ = writeln!(sheet, "Test results:");
+        for t in &case.tests {
+            let _ = writeln!(sheet, "- {}: {}", t.name, t.result);
+        }
+    }
+    if let Some(text) = &case.full_text {
+        let _ = writeln!(sheet, "Case text:\n{text}");
+    }
+    sheet
+}
+
+/// The sentences of `text` that name nothing of the answer key; `NOTHING` when none is left.
+pub fn guarded(guard: &LeakGuard, text: &str) -> String {
+    let kept: Vec<String> = sentences(text)
+        .into_iter()
+        .filter(|s| !guard.leaks(s))
+        .collect();
+    if kept.is_empty() {
+        NOTHING.to_string()
+    } else {
+        guard.filter(kept.join(" "))
+    }
+}
+
+#[async_trait::async_trait]
+impl Gatekeeper for LlmGatekeeper {
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable> {
+        if asks_for_diagnosis(question) {
+            return Ok(REFUSAL.to_string());
+        }
+        let text = self.ask(case, question.to_string()).await?;
+        Ok(guarded(&LeakGuard::for_case(case), &text))
+    }
+
+    async fn result(
+        &self,
+        case: &Case,
+        test: &PricedTest,
+        prices: &PriceTable,
+    ) -> Result<String, Unavailable> {
+        let guard = LeakGuard::for_case(case);
+        if let Some(report) = recorded(case, &guard, test, prices) {
+            return Ok(report);
+        }
+        let prompt = format!(
+            "The physician ordered: {} (CPT {}). The case does not list this test. Write its \
+             result for this patient as a laboratory or imaging report would: values with units \
+             and reference ranges, or the findings and impression of a study. Make it realistic \
+             and consistent with the case. Reply with the report only.",
+            test.name, test.cpt
+        );
+        let text = self.ask(case, prompt).await?;
+        Ok(format!(
+            "{}: {}",
+            label(&guard, test),
+            guarded(&guard, &text)
+        ))
+    }
+}
