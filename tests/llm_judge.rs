@@ -1,0 +1,91 @@
+//! The LLM judge against the fake server: a malformed answer gets one repair request, then the
+//! offline judge scores and says so; a model that fails falls back the same way; the exact name
+//! needs no model at all.
+#![cfg(feature = "ssr")]
+
+use dx0::engine::{Case, Judge, LlmJudge};
+use dx0::llm::fake::{FakeLlm, FakeReply};
+use dx0::llm::{OpenAiClient, OpenAiConfig};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn case() -> Case {
+    serde_json::from_value(serde_json::json!({
+        "id": "gout", "title": "Painful toe", "summary": "A 52-year-old man with a hot, swollen big toe.",
+        "history": [{"topic": "Pain", "keywords": ["pain"], "answer": "It began overnight."}],
+        "diagnosis": "Acute gouty arthritis", "synonyms": ["gout", "podagra"],
+        "family_terms": ["crystal arthritis"], "system": "musculoskeletal"
+    }))
+    .unwrap()
+}
+
+async fn judge_with(replies: Vec<FakeReply>) -> (FakeLlm, LlmJudge) {
+    let fake = FakeLlm::sequence(replies).await;
+    let client = OpenAiClient::new(
+        OpenAiConfig {
+            max_retries: 0,
+            backoff_base: Duration::from_millis(5),
+            ..OpenAiConfig::new(fake.base_url(), "judge-model")
+        },
+        None,
+    )
+    .unwrap();
+    (fake, LlmJudge::new(Arc::new(client), None))
+}
+
+#[tokio::test]
+async fn a_malformed_answer_is_repaired_once() {
+    let (fake, judge) = judge_with(vec![
+        FakeReply::Text("I would say it is close, maybe a 3.".into()),
+        FakeReply::Text(
+            "{\"score\": 3, \"rationale\": \"Crystal arthritis, not named as gout.\"}".into(),
+        ),
+    ])
+    .await;
+    let j = judge.judge(&case(), "Pseudogout").await.unwrap().unwrap();
+    assert_eq!(j.score, 3);
+    let sent = fake.requests();
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[1].last_user().contains("only"),
+        "{}",
+        sent[1].last_user()
+    );
+    assert_eq!(sent[0].body["response_format"]["type"], "json_object");
+}
+
+#[tokio::test]
+async fn unreadable_or_failing_models_fall_back_to_the_offline_judge() {
+    let (fake, judge) = judge_with(vec![FakeReply::Text("{\"score\": 9}".into())]).await;
+    let j = judge
+        .judge(&case(), "Septic arthritis")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(j.rationale.contains("offline judge"), "{}", j.rationale);
+    assert_eq!(fake.requests().len(), 2, "one repair, then the fallback");
+
+    let (_fake, judge) = judge_with(vec![FakeReply::Status {
+        status: 500,
+        retry_after: None,
+    }])
+    .await;
+    let j = judge
+        .judge(&case(), "Septic arthritis")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(j.rationale.contains("did not answer"), "{}", j.rationale);
+    assert!(j.score <= 3);
+}
+
+#[tokio::test]
+async fn the_name_or_a_synonym_needs_no_model() {
+    let (fake, judge) = judge_with(vec![FakeReply::Text("{}".into())]).await;
+    let j = judge.judge(&case(), "Podagra").await.unwrap().unwrap();
+    assert_eq!(j.score, 5);
+    assert!(fake.requests().is_empty());
+    let mut no_key = case();
+    no_key.diagnosis = None;
+    assert!(judge.judge(&no_key, "gout").await.unwrap().is_none());
+}
