@@ -30,6 +30,13 @@ async fn exchange(socket: &mut Socket, frame: Value) -> (String, Value) {
 
 fn script(request: &dx0::llm::fake::FakeRequest) -> FakeReply {
     let asked = request.last_user();
+    if request.system().contains("map the name of a medical test") {
+        return FakeReply::Text(if asked.contains("arsenic") {
+            "{\"name\": \"Arsenic, blood\", \"cpt\": \"82175\", \"price\": 21.3}".into()
+        } else {
+            "{\"name\": null}".into()
+        });
+    }
     if request.system().contains("judge") {
         return FakeReply::Text(
             "```json\n{\"score\": 4, \"rationale\": \"The same core disease, less specific.\"}\n```"
@@ -101,6 +108,24 @@ async fn a_case_is_worked_with_the_llm_gatekeeper_and_judge() {
     assert_eq!(done["type"], "done", "{done}");
     assert!(reply.contains("Magnesium 2.0 mg/dL"), "{reply}");
     assert!(fake.requests().last().unwrap().last_user().contains("CPT"));
+
+    // A name the table cannot match is mapped by the model and priced as a marked estimate…
+    let (reply, done) = exchange(
+        &mut socket,
+        json!({"action": "test", "content": "blood arsenic level"}),
+    )
+    .await;
+    assert_eq!(done["estimate"], true, "{done}");
+    assert_eq!(done["cost"].as_f64(), Some(21.3));
+    assert!(reply.contains("estimated"), "{reply}");
+    // …and one that is not a test stays unknown, with suggestions.
+    let (_, error) = exchange(
+        &mut socket,
+        json!({"action": "test", "content": "serum unobtainium"}),
+    )
+    .await;
+    assert_eq!(error["code"], "unknown_test", "{error}");
+    let (_, done) = exchange(&mut socket, json!({"action": "test", "content": "CBC"})).await;
 
     // The model fails: a clear error, nothing charged, the socket stays open.
     let spent = done["total_spent"].as_f64().unwrap();

@@ -24,6 +24,8 @@ pub struct Clinic {
     pub default_budget: Option<Money>,
     /// The case a socket opens when it names none (else the bundled default).
     pub default_case: Option<String>,
+    /// Prices test names the table cannot match (with a language model only).
+    pub estimator: Option<Arc<dyn crate::engine::TestEstimator>>,
 }
 
 impl Clinic {
@@ -40,6 +42,7 @@ impl Clinic {
             visit_cost,
             default_budget,
             default_case,
+            estimator: None,
         }
     }
 }
@@ -49,7 +52,8 @@ impl Clinic {
     pub fn with_llm(self, client: Arc<dyn crate::llm::LlmClient>) -> Self {
         Self {
             gatekeeper: Arc::new(crate::engine::LlmGatekeeper::new(client.clone(), None)),
-            judge: Arc::new(crate::engine::LlmJudge::new(client, None)),
+            judge: Arc::new(crate::engine::LlmJudge::new(client.clone(), None)),
+            estimator: Some(Arc::new(crate::engine::LlmEstimator::new(client))),
             ..self
         }
     }
@@ -252,6 +256,7 @@ async fn try_step(
         gatekeeper: clinic.gatekeeper.as_ref(),
         judge: clinic.judge.as_ref(),
         visit_cost: clinic.visit_cost,
+        estimator: clinic.estimator.as_deref(),
     };
     let outcome = match encounter.step(&engine, action, content).await {
         Ok(outcome) => outcome,

@@ -4,7 +4,7 @@
 use super::case::Case;
 use super::gatekeeper::Gatekeeper;
 use super::judge::Judge;
-use super::prices::{Lookup, PriceTable};
+use super::prices::{Lookup, PriceTable, PricedTest};
 use crate::protocol::{Action, ErrorCode, Money, Verdict};
 pub use crate::protocol::{OrderedTest, Turn};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,8 @@ pub struct Engine<'a> {
     pub judge: &'a dyn Judge,
     /// The price of one physician visit (a round of questions).
     pub visit_cost: Money,
+    /// Prices names the table cannot match (a language model), if configured.
+    pub estimator: Option<&'a dyn super::llm_estimate::TestEstimator>,
 }
 
 /// Open or closed.
@@ -192,12 +194,26 @@ impl EncounterState {
 
     async fn order(&mut self, engine: &Engine<'_>, content: &str) -> Result<StepOutcome, Refusal> {
         let parts = engine.prices.split_order(content);
-        let mut found = Vec::new();
+        // (row, estimated price?) for every part; a name the table cannot match goes to the
+        // estimator when there is one.
+        let mut found: Vec<(PricedTest, bool)> = Vec::new();
         let mut unknown = Vec::new();
         for part in &parts {
             match engine.prices.lookup(part) {
-                Lookup::Found(test) => found.push(test),
-                Lookup::Unknown(suggestions) => unknown.push((part.clone(), suggestions)),
+                Lookup::Found(test) => found.push((test.clone(), false)),
+                Lookup::Unknown(suggestions) => {
+                    let mapped = match engine.estimator {
+                        Some(estimator) => estimator
+                            .estimate(part, engine.prices)
+                            .await
+                            .map_err(unavailable)?,
+                        None => None,
+                    };
+                    match mapped {
+                        Some(e) => found.push((e.test, e.estimate)),
+                        None => unknown.push((part.clone(), suggestions)),
+                    }
+                }
             }
         }
         if let Some((name, suggestions)) = unknown.first() {
@@ -215,16 +231,16 @@ impl EncounterState {
                 )
             });
         }
-        let cost = Money(found.iter().map(|t| t.price.0).sum());
+        let cost = Money(found.iter().map(|(t, _)| t.price.0).sum());
         let what = if found.len() == 1 {
-            found[0].name.clone()
+            found[0].0.name.clone()
         } else {
             format!("this order of {} tests", found.len())
         };
         self.affordable(cost, &what)?;
         // Every result first: if one cannot be had, the order is refused and nothing changes.
         let mut results = Vec::with_capacity(found.len());
-        for test in &found {
+        for (test, estimate) in &found {
             // A repeat of the same table row gives the same report; another row that shares the
             // CPT code (C3 and C4, troponin I and T) is a different test with its own result.
             let previous = self
@@ -246,20 +262,30 @@ impl EncounterState {
                 cpt: test.cpt.clone(),
                 price: test.price,
                 result,
-                estimate: false,
+                estimate: *estimate,
             });
         }
         self.in_visit = false;
         let lines: Vec<String> = results
             .iter()
-            .map(|t| format!("{} [${}]", t.result, t.price))
+            .map(|t| {
+                if t.estimate {
+                    format!(
+                        "{} [${}, estimated: CPT {} is not in the price table]",
+                        t.result, t.price, t.cpt
+                    )
+                } else {
+                    format!("{} [${}]", t.result, t.price)
+                }
+            })
             .collect();
+        let estimate = results.iter().any(|t| t.estimate);
         self.ordered.extend(results);
         Ok(StepOutcome {
             reply: lines.join("\n"),
             cost,
             verdict: None,
-            estimate: false,
+            estimate,
         })
     }
 

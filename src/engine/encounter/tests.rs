@@ -44,6 +44,7 @@ impl Fixture {
             gatekeeper: &OfflineGatekeeper,
             judge: &OfflineJudge,
             visit_cost: Money(30_000),
+            estimator: None,
         }
     }
 }
@@ -206,6 +207,7 @@ async fn a_different_test_sharing_a_cpt_code_gets_its_own_result() {
         gatekeeper: &OfflineGatekeeper,
         judge: &OfflineJudge,
         visit_cost: Money(30_000),
+        estimator: None,
     };
     let mut s = EncounterState::new(None);
     let c3 = s.step(&engine, Action::Test, "C3").await.unwrap();
