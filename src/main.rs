@@ -36,7 +36,15 @@ fn main() -> ExitCode {
     apply_env_aliases();
     let cli = Cli::parse();
     init_logging(cli.log_format);
+    // At least four workers even on a one- or two-core machine: Leptos server rendering can stall
+    // a resource's future when too few workers are free (leptos-rs/leptos#4647); tests showed an
+    // occasional page that never finished on a single-threaded runtime.
+    let workers = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .max(4);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
     {

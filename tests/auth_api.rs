@@ -55,7 +55,7 @@ fn assert_invalid(response: &Response, context: &str) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_good_login_returns_a_bearer_pair() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -80,7 +80,7 @@ async fn a_good_login_returns_a_bearer_pair() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_bad_password_and_an_unknown_user_get_identical_401s() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -96,7 +96,7 @@ async fn a_bad_password_and_an_unknown_user_get_identical_401s() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn malformed_login_bodies_are_422_and_not_counted() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -138,7 +138,7 @@ async fn malformed_login_bodies_are_422_and_not_counted() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn five_failures_lock_the_account_even_for_the_right_password() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -168,7 +168,7 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_address_limit_locks_a_forwarded_address_behind_a_trusted_proxy() {
     for db in databases().await {
         let options = TestOptions {
@@ -201,7 +201,7 @@ async fn the_address_limit_locks_a_forwarded_address_behind_a_trusted_proxy() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_a_trusted_proxy_forwarded_for_is_ignored() {
     for db in databases().await {
         let options = TestOptions {
@@ -230,7 +230,7 @@ async fn without_a_trusted_proxy_forwarded_for_is_ignored() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_success_resets_the_account_counter() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -250,7 +250,7 @@ async fn a_success_resets_the_account_counter() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refresh_rotates_and_reuse_revokes_the_session() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -289,7 +289,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refresh_and_logout_need_the_field() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -313,7 +313,7 @@ async fn refresh_and_logout_need_the_field() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn logout_ends_the_session_and_unknown_tokens_are_fine() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -336,7 +336,7 @@ async fn logout_ends_the_session_and_unknown_tokens_are_fine() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn lockouts_and_sessions_survive_a_restart() {
     for db in databases().await {
         let first = spawn_app(&db).await;
@@ -362,7 +362,7 @@ async fn lockouts_and_sessions_survive_a_restart() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn test_helpers_clear_lockouts_and_sessions() {
     for db in databases().await {
         let app = spawn_app(&db).await;

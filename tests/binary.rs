@@ -102,7 +102,7 @@ fn bad_database_url_is_a_clear_error() {
     assert!(!err.contains("topsecret"), "password leaked: {err}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn migrate_then_serve_on_every_backend_and_stop_on_sigterm() {
     for db in common::databases().await {
         let out = dx0()
@@ -240,7 +240,7 @@ async fn login_status(addr: SocketAddr, user: &str, password: &str) -> u16 {
     common::api_login(addr, user, password).await.status
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn users_add_list_passwd_and_remove_on_every_backend() {
     for db in common::databases().await {
         let url = db.url.as_str();
@@ -360,7 +360,7 @@ fn production_refuses_a_missing_or_short_secret() {
     assert!(err.contains("10 bytes"), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn development_creates_the_demo_user_and_production_refuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(&dir, "demo.db");
@@ -403,7 +403,7 @@ async fn development_creates_the_demo_user_and_production_refuses_it() {
     assert!(terminate(&mut child).success());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn production_serves_with_a_good_secret_and_no_demo_user() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(&dir, "fresh.db");
@@ -426,7 +426,7 @@ async fn production_serves_with_a_good_secret_and_no_demo_user() {
     assert_eq!(user_rows(&url), [row("carol", "physician")]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_original_failed_login_limit_name_is_honoured() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(&dir, "alias.db");

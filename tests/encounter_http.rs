@@ -30,7 +30,7 @@ async fn worked_encounter(addr: std::net::SocketAddr, token: &str) -> String {
     id
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn own_encounters_export_as_markdown_json_and_fhir() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -85,7 +85,7 @@ async fn own_encounters_export_as_markdown_json_and_fhir() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fhir_endpoints_are_for_admins_only() {
     for db in databases().await {
         let app = spawn_app(&db).await;

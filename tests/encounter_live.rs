@@ -151,7 +151,7 @@ async fn racing_sockets_on_one_encounter_lose_and_double_charge_nothing() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_case_imported_beside_a_running_server_is_usable_at_once() {
     for db in databases().await {
         let app = spawn_app(&db).await;

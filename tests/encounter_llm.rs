@@ -56,7 +56,7 @@ fn script(request: &dx0::llm::fake::FakeRequest) -> FakeReply {
     FakeReply::Text("It hurts low on the right side. I think it is appendicitis.".into())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_case_is_worked_with_the_llm_gatekeeper_and_judge() {
     let fake = FakeLlm::start(script).await;
     let client = OpenAiClient::new(

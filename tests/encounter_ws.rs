@@ -37,7 +37,7 @@ fn dollars(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_case_is_worked_to_a_verdict_with_v1_frames() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -121,7 +121,7 @@ async fn a_case_is_worked_to_a_verdict_with_v1_frames() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn budgets_refuse_without_charging_and_keep_the_socket() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -163,7 +163,7 @@ async fn budgets_refuse_without_charging_and_keep_the_socket() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_parameters_are_refused_before_the_upgrade() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -194,7 +194,7 @@ async fn first_encounter(app: &TestApp, token: &str, query: &str) -> String {
     done["encounter_id"].as_str().unwrap().to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn encounters_resume_by_session_by_id_and_after_a_restart() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -293,7 +293,7 @@ async fn encounters_resume_by_session_by_id_and_after_a_restart() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cases_and_tests_are_listed_without_login() {
     let db = common::sqlite_db();
     let app = spawn_app(&db).await;
@@ -333,7 +333,7 @@ async fn cases_and_tests_are_listed_without_login() {
     assert!(found["tests"][0]["price"].as_f64().unwrap() > 0.0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_bundled_case_can_be_worked_to_a_verdict() {
     let db = common::sqlite_db();
     // Three messages per case on one login session: lift the per-session message limit.

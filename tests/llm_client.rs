@@ -33,7 +33,7 @@ fn ask(text: &str) -> ChatRequest {
     ])
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_answer_with_usage_cost_model_and_key() {
     let fake = FakeLlm::start(|r| FakeReply::Text(format!("You said: {}", r.last_user()))).await;
     let client = OpenAiClient::new(config(&fake), None).unwrap();
@@ -55,7 +55,7 @@ async fn an_answer_with_usage_cost_model_and_key() {
     assert_eq!(client.totals().cost_micros, 290);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn streaming_delivers_the_text_as_it_comes() {
     let fake = FakeLlm::start(|_| FakeReply::Text("one two three four five".into())).await;
     let client = OpenAiClient::new(config(&fake), None).unwrap();
@@ -76,7 +76,7 @@ async fn streaming_delivers_the_text_as_it_comes() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_reported_usage_tokens_are_estimated() {
     let fake = FakeLlm::start(|_| FakeReply::TextWithoutUsage("12345678".into())).await;
     let client = OpenAiClient::new(config(&fake), None).unwrap();
@@ -85,7 +85,7 @@ async fn without_reported_usage_tokens_are_estimated() {
     assert_eq!(answer.usage.completion_tokens, 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn passing_failures_are_retried_and_retry_after_is_honoured() {
     let fake = FakeLlm::sequence(vec![
         FakeReply::Status {
@@ -110,7 +110,7 @@ async fn passing_failures_are_retried_and_retry_after_is_honoured() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_injected_failure_ends_in_a_clear_error() {
     // (what the fake does, the error it must give, how many requests it takes)
     type Case = (FakeReply, fn(&LlmError) -> bool, usize);
@@ -164,7 +164,7 @@ async fn every_injected_failure_ends_in_a_clear_error() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stream_cut_off_is_truncated_and_a_hang_times_out() {
     let fake = FakeLlm::start(|_| FakeReply::Truncated("one two three four five six".into())).await;
     let client = OpenAiClient::new(config(&fake), None).unwrap();
@@ -195,7 +195,7 @@ async fn a_stream_cut_off_is_truncated_and_a_hang_times_out() {
     assert_eq!(fake.requests().len(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_database_cache_answers_repeats_for_free() {
     let dir = tempfile::tempdir().unwrap();
     let store = dx0::store::open(&format!("sqlite:{}", dir.path().join("c.db").display()))
@@ -253,7 +253,7 @@ async fn no_more_calls_in_flight_than_the_limit() {
     assert_eq!(fake.max_in_flight(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn json_mode_is_asked_for_and_dropped_where_refused() {
     let fake = FakeLlm::start(|r| {
         if r.body.get("response_format").is_some() {

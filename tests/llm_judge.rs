@@ -33,7 +33,7 @@ async fn judge_with(replies: Vec<FakeReply>) -> (FakeLlm, LlmJudge) {
     (fake, LlmJudge::new(Arc::new(client), None))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_malformed_answer_is_repaired_once() {
     let (fake, judge) = judge_with(vec![
         FakeReply::Text("I would say it is close, maybe a 3.".into()),
@@ -54,7 +54,7 @@ async fn a_malformed_answer_is_repaired_once() {
     assert_eq!(sent[0].body["response_format"]["type"], "json_object");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unreadable_or_failing_models_fall_back_to_the_offline_judge() {
     let (fake, judge) = judge_with(vec![FakeReply::Text("{\"score\": 9}".into())]).await;
     let j = judge
@@ -79,7 +79,7 @@ async fn unreadable_or_failing_models_fall_back_to_the_offline_judge() {
     assert!(j.score <= 3);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_name_or_a_synonym_needs_no_model() {
     let (fake, judge) = judge_with(vec![FakeReply::Text("{}".into())]).await;
     let j = judge.judge(&case(), "Podagra").await.unwrap().unwrap();

@@ -20,7 +20,7 @@ fn record(id: &str, source: &str) -> CaseRecord {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn imports_are_all_or_nothing_and_versions_decide_concurrent_writes() {
     for db in databases().await {
         let store = store::open(&db.url).await.unwrap();

@@ -25,7 +25,7 @@ async fn two(options: TestOptions) -> Option<(TestDb, TestApp, TestApp)> {
     Some((db, a, b))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_lockout_reached_through_one_instance_holds_at_the_other() {
     let Some((_db, a, b)) = two(TestOptions::default()).await else {
         return;
@@ -41,7 +41,7 @@ async fn a_lockout_reached_through_one_instance_holds_at_the_other() {
     assert_eq!(at_b.json()["retry_after"], json!(retry));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rate_limit_reached_on_one_instance_holds_at_the_other() {
     let options = TestOptions {
         policy: AuthPolicy {
@@ -77,7 +77,7 @@ async fn a_rate_limit_reached_on_one_instance_holds_at_the_other() {
     ask(&mut fresh, "a new session").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_logout_through_one_instance_closes_the_sockets_on_the_other() {
     let Some((_db, a, b)) = two(TestOptions::default()).await else {
         return;
@@ -94,7 +94,7 @@ async fn a_logout_through_one_instance_closes_the_sockets_on_the_other() {
     assert_eq!(ws_status(b.addr, &pair.access).await, 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn refresh_reuse_detected_at_one_instance_revokes_a_session_from_the_other() {
     let Some((_db, a, b)) = two(TestOptions::default()).await else {
         return;

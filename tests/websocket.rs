@@ -44,7 +44,7 @@ async fn send(socket: &mut Socket, text: &str) {
     socket.send(Message::Text(text.into())).await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ping_round_trip_on_every_backend() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -57,7 +57,7 @@ async fn ping_round_trip_on_every_backend() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_frames_get_error_frames_and_the_socket_stays_open() {
     let db = common::sqlite_db();
     let app = spawn_app(&db).await;
@@ -103,7 +103,7 @@ async fn bad_frames_get_error_frames_and_the_socket_stays_open() {
     assert_eq!(next_json(&mut socket).await["type"], "pong");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn frames_are_answered_in_order_with_v1_fields() {
     let db = common::sqlite_db();
     let app = spawn_app(&db).await;
@@ -144,7 +144,7 @@ async fn frames_are_answered_in_order_with_v1_fields() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn server_says_nothing_before_the_first_frame() {
     let db = common::sqlite_db();
     let app = spawn_app(&db).await;
@@ -153,7 +153,7 @@ async fn server_says_nothing_before_the_first_frame() {
     assert!(quiet.is_err(), "the server sent {quiet:?} unprompted");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn shutdown_closes_open_sockets_with_going_away() {
     let db = common::sqlite_db();
     let app = spawn_app(&db).await;

@@ -86,7 +86,7 @@ async fn expect_rate_limited(socket: &mut Socket, context: &str) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_credentials_are_refused_before_the_upgrade() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -112,7 +112,7 @@ async fn no_credentials_are_refused_before_the_upgrade() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_forged_and_revoked_tokens_are_refused() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -157,7 +157,7 @@ async fn fresh_one_second_pair(addr: SocketAddr) -> Pair {
     login_pair(addr, "physician", "secret").await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_tokens_are_refused() {
     for db in databases().await {
         let options = TestOptions {
@@ -192,7 +192,7 @@ async fn expired_tokens_are_refused() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bearer_header_opens_the_socket_and_a_question_is_answered() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -228,7 +228,7 @@ async fn bearer_header_opens_the_socket_and_a_question_is_answered() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_browser_cookie_needs_this_sites_origin() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -285,7 +285,7 @@ async fn a_browser_cookie_needs_this_sites_origin() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn past_the_rate_limit_the_socket_closes_with_1013_and_pings_are_free() {
     for db in databases().await {
         let app = spawn_app_with(&db, limited(3)).await;
@@ -302,7 +302,7 @@ async fn past_the_rate_limit_the_socket_closes_with_1013_and_pings_are_free() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_rate_limit_follows_the_session_to_a_new_socket() {
     for db in databases().await {
         let app = spawn_app_with(&db, limited(3)).await;
@@ -324,7 +324,7 @@ async fn the_rate_limit_follows_the_session_to_a_new_socket() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reached_rate_limit_and_a_browser_session_survive_a_restart() {
     for db in databases().await {
         let first = spawn_app_with(&db, limited(3)).await;
@@ -351,7 +351,7 @@ async fn a_reached_rate_limit_and_a_browser_session_survive_a_restart() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn logout_closes_the_sessions_open_sockets_with_1008() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -373,7 +373,7 @@ async fn logout_closes_the_sessions_open_sockets_with_1008() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_revocation_made_in_the_database_closes_sockets_within_a_poll() {
     for db in databases().await {
         let app = spawn_app(&db).await;
@@ -422,7 +422,7 @@ async fn a_revocation_made_in_the_database_closes_sockets_within_a_poll() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_new_password_or_a_removed_account_closes_the_users_sockets() {
     for db in databases().await {
         let app = spawn_app(&db).await;
