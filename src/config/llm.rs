@@ -1,20 +1,12 @@
 //! The language-model settings: endpoint, model, key (redacted everywhere), limits, prices and
 //! per-persona models. With no base URL set, Dx0 runs offline.
 
+use crate::engine::panel::Persona;
 use crate::llm::{OpenAiConfig, Pricing};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
-
-/// The panel's personas, by the names the per-persona override uses.
-pub const PERSONAS: [&str; 5] = [
-    "hypothesis",
-    "test-chooser",
-    "challenger",
-    "stewardship",
-    "checklist",
-];
 
 /// How to reach a language model (all optional: unset means offline).
 #[derive(Clone, Args)]
@@ -101,10 +93,11 @@ fn parse_persona_models(text: &str) -> Result<PersonaModels, String> {
             return Err(format!("{part:?} is not persona=model"));
         };
         let persona = persona.trim().to_lowercase();
-        if !PERSONAS.contains(&persona.as_str()) {
+        if Persona::from_key(&persona).is_none() {
+            let known: Vec<&str> = Persona::ALL.iter().map(|p| p.key()).collect();
             return Err(format!(
                 "unknown persona {persona:?}; the personas are {}",
-                PERSONAS.join(", ")
+                known.join(", ")
             ));
         }
         let model = model.trim();

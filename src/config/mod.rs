@@ -2,7 +2,7 @@
 
 mod llm;
 
-pub use llm::{LlmArgs, PersonaModels, PERSONAS};
+pub use llm::{LlmArgs, PersonaModels};
 
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};

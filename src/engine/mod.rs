@@ -13,6 +13,7 @@ pub mod llm_estimate;
 pub mod llm_gatekeeper;
 mod llm_json;
 pub mod llm_judge;
+pub mod panel;
 pub mod prices;
 pub mod retrieval;
 pub mod text;
