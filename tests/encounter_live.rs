@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::ws::{next_json, send_text, ws_open, Socket};
+use common::ws::{exchange, next_json, reply_text, send_text, ws_open, Socket};
 use common::{databases, login_pair, request, spawn_app, spawn_app_with, TestOptions};
 use dx0::auth::AuthPolicy;
 use serde_json::{json, Value};
@@ -202,19 +202,12 @@ async fn a_case_imported_beside_a_running_server_is_usable_at_once() {
         )
         .await
         .unwrap();
-        send_text(
+        let (chunks, done) = exchange(
             &mut socket,
-            r#"{"content":"What is your occupation?","id":1}"#,
+            json!({"content": "What is your occupation?", "id": 1}),
         )
         .await;
-        let mut reply = String::new();
-        let done = loop {
-            let frame = next_json(&mut socket).await;
-            reply.push_str(frame["reply"].as_str().unwrap_or_default());
-            if frame["type"] != "reply" {
-                break frame;
-            }
-        };
+        let reply = reply_text(&chunks, &done);
         assert_eq!(done["type"], "done", "{}: {done}", db.name);
         assert!(reply.contains("grain mill"), "{}: {reply}", db.name);
     }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::ws::{next_json, send_text, ws_open, Socket};
+use common::ws::{reply_text, ws_open, Socket};
 use common::{demo_token, spawn_app_with, sqlite_db, TestOptions};
 use dx0::llm::fake::{FakeLlm, FakeReply};
 use dx0::llm::{OpenAiClient, OpenAiConfig};
@@ -16,16 +16,10 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Sends a frame; the whole reply text and the last frame.
 async fn exchange(socket: &mut Socket, frame: Value) -> (String, Value) {
-    send_text(socket, &frame.to_string()).await;
-    let mut text = String::new();
-    loop {
-        let next = next_json(socket).await;
-        text.push_str(next["reply"].as_str().unwrap_or_default());
-        if next["type"] != "reply" {
-            return (text, next);
-        }
-    }
+    let (chunks, last) = common::ws::exchange(socket, frame).await;
+    (reply_text(&chunks, &last), last)
 }
 
 fn script(request: &dx0::llm::fake::FakeRequest) -> FakeReply {

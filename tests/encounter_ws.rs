@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::ws::{next_json, send_text, ws_open, Socket};
+use common::ws::{exchange, ws_open, Socket};
 use common::{databases, demo_token, request, spawn_app, TestApp};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -14,23 +14,6 @@ async fn open(addr: SocketAddr, token: &str, query: &str) -> Socket {
     ws_open(addr, &format!("?token={token}{query}"), &[])
         .await
         .unwrap_or_else(|status| panic!("handshake refused with {status}"))
-}
-
-/// Sends a frame and collects the answer: reply chunks, then the done (or error) frame.
-async fn exchange(socket: &mut Socket, frame: Value) -> (Vec<Value>, Value) {
-    send_text(socket, &frame.to_string()).await;
-    let mut chunks = Vec::new();
-    loop {
-        let next = next_json(socket).await;
-        match next["type"].as_str() {
-            Some("reply") => {
-                assert_eq!(next["done"], false, "{next}");
-                chunks.push(next);
-            }
-            Some("done") | Some("error") => return (chunks, next),
-            _ => panic!("unexpected frame {next}"),
-        }
-    }
 }
 
 fn dollars(v: &Value) -> f64 {

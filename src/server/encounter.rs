@@ -48,6 +48,15 @@ impl Clinic {
 }
 
 impl Clinic {
+    /// The budget of a new encounter from what the physician typed: blank means the configured
+    /// default; otherwise a dollar amount, or `None` when it is not one.
+    pub fn budget_for(&self, typed: Option<&str>) -> Option<Option<Money>> {
+        match typed.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Some(self.default_budget),
+            Some(text) => Money::parse_dollars(text).map(Some),
+        }
+    }
+
     /// The same clinic with a language model as gatekeeper and judge (prices and costs stay).
     pub fn with_llm(self, client: Arc<dyn crate::llm::LlmClient>) -> Self {
         Self {

@@ -9,8 +9,8 @@ use crate::auth::Verdict;
 use crate::error::{AppError, UserError};
 use crate::protocol::format_unix_utc;
 use crate::protocol::{
-    safe_next, CaseCard, EncounterSummary, EncounterView, LoginOutcome, Money, SessionInfo,
-    StartOutcome, SystemStatus, UserInfo,
+    safe_next, CaseCard, EncounterSummary, EncounterView, LoginOutcome, SessionInfo, StartOutcome,
+    SystemStatus, UserInfo,
 };
 use crate::store::SessionRecord;
 use axum::extract::ConnectInfo;
@@ -214,12 +214,8 @@ pub async fn start_encounter(
     let Some(session) = current_session(state).await? else {
         return refused("Sign in to start an encounter.");
     };
-    let budget = match budget.trim() {
-        "" => state.clinic.default_budget,
-        text => match Money::parse_dollars(text) {
-            Some(budget) => Some(budget),
-            None => return refused("The budget must be a dollar amount such as 1500 or 1500.50."),
-        },
+    let Some(budget) = state.clinic.budget_for(Some(budget)) else {
+        return refused("The budget must be a dollar amount such as 1500 or 1500.50.");
     };
     if state
         .store

@@ -6,9 +6,7 @@ use super::api::{detail, internal};
 use super::client::{bearer_token, session_cookie};
 use super::encounter::{self, Target};
 use super::AppState;
-use crate::protocol::{
-    parse_client_frame, Action, ErrorCode, ErrorFrame, Money, PongFrame, ServerFrame,
-};
+use crate::protocol::{parse_client_frame, Action, ErrorCode, ErrorFrame, PongFrame, ServerFrame};
 use crate::store::SessionRecord;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -76,17 +74,11 @@ async fn target(
     query: &WsQuery,
     session: &SessionRecord,
 ) -> Result<Target, Response> {
-    let budget = match query.budget.as_deref().filter(|b| !b.trim().is_empty()) {
-        None => state.clinic.default_budget,
-        Some(text) => match Money::parse_dollars(text) {
-            Some(budget) => Some(budget),
-            None => {
-                return Err(detail(
-                    StatusCode::BAD_REQUEST,
-                    "budget must be a dollar amount of at least 0 with at most two decimals",
-                ))
-            }
-        },
+    let Some(budget) = state.clinic.budget_for(query.budget.as_deref()) else {
+        return Err(detail(
+            StatusCode::BAD_REQUEST,
+            "budget must be a dollar amount of at least 0 with at most two decimals",
+        ));
     };
     if let Some(id) = query.encounter.as_deref().filter(|e| !e.is_empty()) {
         return match state.store.encounter(id).await {

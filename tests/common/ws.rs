@@ -107,6 +107,33 @@ pub async fn next_json(socket: &mut Socket) -> Value {
     }
 }
 
+/// Sends a frame and collects the answer: the reply chunks (each checked to be `done: false`),
+/// then the done (or error) frame.
+pub async fn exchange(socket: &mut Socket, frame: Value) -> (Vec<Value>, Value) {
+    send_text(socket, &frame.to_string()).await;
+    let mut chunks = Vec::new();
+    loop {
+        let next = next_json(socket).await;
+        match next["type"].as_str() {
+            Some("reply") => {
+                assert_eq!(next["done"], false, "{next}");
+                chunks.push(next);
+            }
+            Some("done") | Some("error") => return (chunks, next),
+            _ => panic!("unexpected frame {next}"),
+        }
+    }
+}
+
+/// The whole reply text of an answer: its chunks and its last frame joined.
+pub fn reply_text(chunks: &[Value], last: &Value) -> String {
+    chunks
+        .iter()
+        .chain(std::iter::once(last))
+        .filter_map(|f| f["reply"].as_str())
+        .collect()
+}
+
 /// The close code the server sends within `within`; panics on a data frame or no close.
 pub async fn expect_close(socket: &mut Socket, within: Duration) -> u16 {
     match next_event(socket, within).await {
