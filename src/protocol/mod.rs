@@ -6,6 +6,7 @@
 mod account;
 mod encounter;
 mod money;
+mod panel;
 mod time;
 
 pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
@@ -13,6 +14,7 @@ pub use encounter::{
     CaseCard, EncounterSummary, EncounterView, OrderedTest, StartOutcome, TestPrice, Turn,
 };
 pub use money::Money;
+pub use panel::{PanelCandidate, PanelContribution, PanelProposal, PanelTurn};
 pub use time::format_unix_utc;
 
 use serde::{Deserialize, Serialize};

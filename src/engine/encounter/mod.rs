@@ -5,7 +5,7 @@ use super::case::Case;
 use super::gatekeeper::Gatekeeper;
 use super::judge::Judge;
 use super::prices::{Lookup, PriceTable, PricedTest};
-use crate::protocol::{Action, ErrorCode, Money, Verdict};
+use crate::protocol::{Action, ErrorCode, Money, PanelTurn, Verdict};
 pub use crate::protocol::{OrderedTest, Turn};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,7 @@ pub enum Status {
 }
 
 /// The whole state of an encounter (what the database keeps after every turn).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EncounterState {
     /// Spend so far.
     pub spent: Money,
@@ -55,6 +55,9 @@ pub struct EncounterState {
     pub status: Status,
     /// The verdict, once given (`None` also for a case without a diagnosis).
     pub verdict: Option<Verdict>,
+    /// The AI panel's deliberations, when a panel worked or advised on this encounter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub panel: Vec<PanelTurn>,
 }
 
 /// What a step produced.

@@ -1,9 +1,52 @@
 //! The virtual panel (after MAI-DxO): five physician personas deliberate each turn and a
 //! consensus step emits one action. This module holds what every panel engine shares — the
-//! personas, the consensus schema and its parser; the orchestrators (LLM and offline) build on it.
+//! personas, the consensus schema, the brief a panel reads, the checks its action must pass —
+//! the LLM panel, and the runner that works a case with any panel in any mode.
 
+mod brief;
 mod consensus;
+mod llm_panel;
 mod personas;
+mod run;
+mod vote;
 
+pub use brief::{proposed_tests, Brief, Rules};
 pub use consensus::{parse_consensus, Candidate, Consensus, PanelAction, MAX_ITEMS};
+pub use llm_panel::LlmPanel;
 pub use personas::Persona;
+pub use run::{run_panel, run_turn, Mode, RunEvent, RunOptions, RunOutcome, RunSink, TurnEnd};
+pub use vote::{vote, Ballot, Tally};
+
+use crate::protocol::PanelContribution;
+
+/// Receives a persona's words as they are produced.
+pub type PersonaSink<'a> = &'a (dyn Fn(Persona, &str) + Send + Sync);
+
+/// One turn's deliberation: what each persona said and the action agreed on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deliberation {
+    /// Each persona's contribution, in speaking order.
+    pub contributions: Vec<PanelContribution>,
+    /// The decision; it has passed [`Brief::check`].
+    pub consensus: Consensus,
+    /// What went wrong and how it was handled.
+    pub notes: Vec<String>,
+}
+
+/// Why a panel could not deliberate at all (its model unreachable, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelUnavailable(pub String);
+
+/// A diagnostic panel: the LLM panel, or the offline Bayesian one.
+#[async_trait::async_trait]
+pub trait Panel: Send + Sync {
+    /// The engine's name (`llm`, `offline`).
+    fn engine(&self) -> &'static str;
+
+    /// Deliberates one turn over `brief`; streams each persona's words into `sink`.
+    async fn deliberate(
+        &self,
+        brief: &Brief<'_>,
+        sink: Option<PersonaSink<'_>>,
+    ) -> Result<Deliberation, PanelUnavailable>;
+}

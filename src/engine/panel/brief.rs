@@ -1,0 +1,505 @@
+//! What a panel sees at the start of a turn — the abstract, everything revealed so far, the
+//! money, the rules of this turn — and the checks every proposed action must pass before it
+//! is carried out (the panel's mechanical checklist). Shared by every panel engine.
+
+use super::consensus::{Candidate, Consensus, PanelAction};
+use crate::engine::encounter::EncounterState;
+use crate::engine::prices::{Lookup, PriceTable};
+use crate::engine::text::normalize;
+use crate::protocol::{Action, Money, PanelTurn};
+
+/// What the panel may do this turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Questions are allowed (and affordable).
+    pub may_ask: bool,
+    /// Tests are allowed (and some test is affordable).
+    pub may_order: bool,
+    /// Why the panel must diagnose now, when it must.
+    pub must_diagnose: Option<String>,
+}
+
+/// The panel's view of the encounter at the start of one turn.
+pub struct Brief<'a> {
+    /// The case abstract.
+    pub summary: &'a str,
+    /// The encounter so far.
+    pub state: &'a EncounterState,
+    /// Prices.
+    pub prices: &'a PriceTable,
+    /// One physician visit.
+    pub visit_cost: Money,
+    /// This turn's number, from 1.
+    pub turn: u32,
+    /// The last turn before a diagnosis is required.
+    pub max_turns: u32,
+    /// What is allowed now.
+    pub rules: Rules,
+    /// The ensemble member deliberating (from 1), if any.
+    pub member: Option<u32>,
+    /// This member's previous turn, if any.
+    pub previous: Option<&'a PanelTurn>,
+    /// Why the previous turn's action was not carried out, if it was not.
+    pub feedback: Option<String>,
+}
+
+/// History questions a panel falls back on when it cannot agree, most basic first.
+const FALLBACK_QUESTIONS: [&str; 4] = [
+    "What is the main problem, and how and when did it start?",
+    "What past illnesses, medications and allergies do you have?",
+    "What is your family and social history: smoking, alcohol, drugs, travel, occupation?",
+    "What did the physical examination show, including the vital signs?",
+];
+
+fn money_line(state: &EncounterState, visit_cost: Money) -> String {
+    let mut line = format!("Spent so far: ${}.", state.spent);
+    match state.remaining() {
+        Some(left) => line.push_str(&format!(
+            " Budget: ${} (${left} left).",
+            state.budget.unwrap_or_default()
+        )),
+        None => line.push_str(" No budget limit, but every dollar counts."),
+    }
+    if state.in_visit {
+        line.push_str(
+            " A physician visit is in progress: more questions are free until the next test.",
+        );
+    } else {
+        line.push_str(&format!(
+            " A round of questions (one physician visit) costs ${visit_cost}."
+        ));
+    }
+    line
+}
+
+impl Brief<'_> {
+    /// The questions asked so far, normalised.
+    fn asked(&self) -> Vec<String> {
+        self.state
+            .transcript
+            .iter()
+            .filter(|t| t.action == Action::Question)
+            .map(|t| normalize(&t.content))
+            .collect()
+    }
+
+    /// What may be spent now (`None`: no limit).
+    fn left(&self) -> Option<i64> {
+        self.state.remaining().map(|m| m.0)
+    }
+
+    /// The encounter so far as text, for a language model.
+    pub fn render(&self) -> String {
+        let mut out = format!("Case abstract: {}\n\n", self.summary.trim());
+        out.push_str(&format!(
+            "This is turn {} of at most {}.\n",
+            self.turn, self.max_turns
+        ));
+        if self.state.transcript.is_empty() {
+            out.push_str("Nothing has been asked or ordered yet.\n");
+        } else {
+            out.push_str("What has been asked and found so far:\n");
+            for (i, t) in self.state.transcript.iter().enumerate() {
+                let label = match t.action {
+                    Action::Question => "Question",
+                    Action::Test => "Tests ordered",
+                    _ => "Diagnosis",
+                };
+                out.push_str(&format!(
+                    "{}. {label}: {}\n   Answer: {}\n",
+                    i + 1,
+                    t.content.trim(),
+                    t.reply.trim().replace('\n', "\n   ")
+                ));
+            }
+        }
+        out.push('\n');
+        out.push_str(&money_line(self.state, self.visit_cost));
+        out.push('\n');
+        if let Some(previous) = self.previous.filter(|p| !p.differential.is_empty()) {
+            let list: Vec<String> = previous
+                .differential
+                .iter()
+                .map(|c| format!("{} ({:.0}%)", c.diagnosis, c.probability * 100.0))
+                .collect();
+            out.push_str(&format!(
+                "The panel's last differential: {}.\n",
+                list.join("; ")
+            ));
+        }
+        if let Some(feedback) = &self.feedback {
+            out.push_str(&format!(
+                "The last proposed action was not carried out: {feedback}\n"
+            ));
+        }
+        out.push_str(&format!("This turn: {}\n", self.rules_text()));
+        out
+    }
+
+    /// The rules of this turn in words.
+    pub fn rules_text(&self) -> String {
+        if let Some(why) = &self.rules.must_diagnose {
+            return format!("the panel must give its final diagnosis now ({why}).");
+        }
+        let mut options = Vec::new();
+        if self.rules.may_ask {
+            options.push("ask the patient up to 3 questions");
+        }
+        if self.rules.may_order {
+            options.push("order up to 3 tests");
+        }
+        options.push("give the final diagnosis");
+        let mut text = format!("the panel may {}.", options.join(", or "));
+        if !self.rules.may_order {
+            text.push_str(" Tests cannot be ordered now.");
+        }
+        text
+    }
+
+    /// Whether `consensus` may be carried out now; otherwise what is wrong, in words a model
+    /// can act on.
+    pub fn check(&self, consensus: &Consensus) -> Result<(), String> {
+        if let Some(why) = &self.rules.must_diagnose {
+            if !matches!(consensus.action, PanelAction::Diagnose { .. }) {
+                return Err(format!(
+                    "the action must be a diagnosis now ({why}), with \"type\": \"diagnose\""
+                ));
+            }
+        }
+        match &consensus.action {
+            PanelAction::Diagnose { .. } => Ok(()),
+            PanelAction::Ask(questions) => {
+                if !self.rules.may_ask {
+                    return Err("questions cannot be asked now; order a test or diagnose".into());
+                }
+                let asked = self.asked();
+                let repeated: Vec<&str> = questions
+                    .iter()
+                    .filter(|q| asked.contains(&normalize(q)))
+                    .map(String::as_str)
+                    .collect();
+                if !repeated.is_empty() {
+                    return Err(format!(
+                        "these questions were already asked and answered: {}",
+                        repeated.join("; ")
+                    ));
+                }
+                Ok(())
+            }
+            PanelAction::Order(names) => {
+                if !self.rules.may_order {
+                    return Err("tests cannot be ordered now; ask a question or diagnose".into());
+                }
+                let mut problems = Vec::new();
+                let mut cost = 0;
+                for name in names {
+                    match self.prices.lookup(name) {
+                        Lookup::Found(test) => {
+                            if let Some(done) =
+                                self.state.ordered.iter().find(|o| o.name == test.name)
+                            {
+                                problems.push(format!(
+                                    "\"{name}\" ({}) was already ordered; its result was: {}",
+                                    test.name, done.result
+                                ));
+                            }
+                            cost += test.price.0;
+                        }
+                        Lookup::Unknown(close) => {
+                            let close: Vec<&str> = close.iter().map(|t| t.name.as_str()).collect();
+                            problems.push(if close.is_empty() {
+                                format!("\"{name}\" is not in the price table")
+                            } else {
+                                format!(
+                                    "\"{name}\" is not in the price table (closest: {})",
+                                    close.join("; ")
+                                )
+                            });
+                        }
+                    }
+                }
+                if problems.is_empty() {
+                    if let Some(left) = self.left().filter(|left| cost > *left) {
+                        problems.push(format!(
+                            "that order costs ${} but only ${} of the budget is left",
+                            Money(cost),
+                            Money(left)
+                        ));
+                    }
+                }
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(problems.join("; "))
+                }
+            }
+        }
+    }
+
+    /// A safe action when the panel cannot agree on a valid one: the next basic history
+    /// question when questions are allowed, else the diagnosis the panel last ranked first.
+    pub fn fallback(&self, current: Option<&Consensus>) -> Consensus {
+        let differential: Vec<Candidate> = current
+            .map(|c| c.differential.clone())
+            .filter(|d| !d.is_empty())
+            .or_else(|| {
+                self.previous.map(|p| {
+                    p.differential
+                        .iter()
+                        .map(|c| Candidate {
+                            diagnosis: c.diagnosis.clone(),
+                            probability: c.probability,
+                        })
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        if self.rules.must_diagnose.is_none() && self.rules.may_ask {
+            let asked = self.asked();
+            if let Some(question) = FALLBACK_QUESTIONS
+                .iter()
+                .find(|q| !asked.contains(&normalize(q)))
+            {
+                return Consensus {
+                    differential,
+                    action: PanelAction::Ask(vec![question.to_string()]),
+                    reasons: "The panel could not agree on a valid action, so it takes the \
+                              history step by step."
+                        .into(),
+                };
+            }
+        }
+        let (diagnosis, confidence) = differential
+            .first()
+            .map(|c| (c.diagnosis.clone(), c.probability))
+            .unwrap_or_else(|| ("No diagnosis reached".to_string(), 0.0));
+        Consensus {
+            differential,
+            action: PanelAction::Diagnose {
+                diagnosis,
+                confidence,
+            },
+            reasons: "The panel could not agree on a valid action, so it commits to the \
+                      diagnosis it last ranked first."
+                .into(),
+        }
+    }
+
+    /// Prices and validity of the tests named in `texts` (lines `Test: <name>`), for the
+    /// personas who weigh cost and check names.
+    pub fn price_sheet(&self, texts: &[&str]) -> String {
+        let mut seen = Vec::new();
+        let mut lines = Vec::new();
+        for text in texts {
+            for name in proposed_tests(text) {
+                let key = normalize(&name);
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                lines.push(match self.prices.lookup(&name) {
+                    Lookup::Found(test) => {
+                        let again = if self.state.ordered.iter().any(|o| o.name == test.name) {
+                            " — already ordered"
+                        } else {
+                            ""
+                        };
+                        format!(
+                            "- {name}: {} (CPT {}), ${}{again}",
+                            test.name, test.cpt, test.price
+                        )
+                    }
+                    Lookup::Unknown(close) => {
+                        let close: Vec<&str> = close.iter().map(|t| t.name.as_str()).collect();
+                        format!(
+                            "- {name}: not in the price table{}",
+                            if close.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (closest: {})", close.join("; "))
+                            }
+                        )
+                    }
+                });
+            }
+        }
+        if lines.is_empty() {
+            "No tests were proposed.".into()
+        } else {
+            format!("Prices of the proposed tests:\n{}", lines.join("\n"))
+        }
+    }
+}
+
+/// Test names a persona listed as `Test: <name>` lines.
+pub fn proposed_tests(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_start_matches(|c: char| !c.is_alphanumeric());
+            let (head, rest) = line.split_once(':')?;
+            head.trim()
+                .eq_ignore_ascii_case("test")
+                .then(|| {
+                    rest.trim()
+                        .trim_matches(['*', '_', '`', '.'])
+                        .trim()
+                        .to_string()
+                })
+                .filter(|name| !name.is_empty())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Turn;
+
+    fn brief<'a>(state: &'a EncounterState, prices: &'a PriceTable, rules: Rules) -> Brief<'a> {
+        Brief {
+            summary: "A 30-year-old with fever.",
+            state,
+            prices,
+            visit_cost: Money(30000),
+            turn: 2,
+            max_turns: 10,
+            rules,
+            member: None,
+            previous: None,
+            feedback: None,
+        }
+    }
+
+    fn open_rules() -> Rules {
+        Rules {
+            may_ask: true,
+            may_order: true,
+            must_diagnose: None,
+        }
+    }
+
+    fn order(names: &[&str]) -> Consensus {
+        Consensus {
+            differential: vec![],
+            action: PanelAction::Order(names.iter().map(|n| n.to_string()).collect()),
+            reasons: "r".into(),
+        }
+    }
+
+    #[test]
+    fn orders_must_name_priced_new_affordable_tests() {
+        let prices = PriceTable::bundled();
+        let mut state = EncounterState::new(Some(Money(5000)));
+        let b = brief(&state, &prices, open_rules());
+        assert!(b.check(&order(&["CBC"])).is_ok());
+        let err = b.check(&order(&["Quantum blood scan"])).unwrap_err();
+        assert!(err.contains("not in the price table"), "{err}");
+        let err = b
+            .check(&order(&["CT abdomen and pelvis with contrast"]))
+            .unwrap_err();
+        assert!(err.contains("only $50.00 of the budget is left"), "{err}");
+        state.ordered.push(crate::protocol::OrderedTest {
+            name: prices.exact("CBC").unwrap().name.clone(),
+            cpt: "85025".into(),
+            price: Money(1000),
+            result: "WBC 15.2".into(),
+            estimate: false,
+        });
+        let b = brief(&state, &prices, open_rules());
+        let err = b.check(&order(&["CBC"])).unwrap_err();
+        assert!(
+            err.contains("already ordered") && err.contains("WBC 15.2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_rules_of_the_turn_are_enforced() {
+        let prices = PriceTable::bundled();
+        let mut state = EncounterState::new(None);
+        state.transcript.push(Turn {
+            action: Action::Question,
+            content: "Any fever?".into(),
+            reply: "Yes.".into(),
+            cost: Money(30000),
+        });
+        let no_tests = brief(
+            &state,
+            &prices,
+            Rules {
+                may_order: false,
+                ..open_rules()
+            },
+        );
+        assert!(no_tests.check(&order(&["CBC"])).is_err());
+        let ask = Consensus {
+            differential: vec![],
+            action: PanelAction::Ask(vec!["any fever".into()]),
+            reasons: "r".into(),
+        };
+        assert!(no_tests.check(&ask).unwrap_err().contains("already asked"));
+        let must = brief(
+            &state,
+            &prices,
+            Rules {
+                may_ask: false,
+                may_order: false,
+                must_diagnose: Some("the turn limit is reached".into()),
+            },
+        );
+        assert!(must
+            .check(&order(&["CBC"]))
+            .unwrap_err()
+            .contains("turn limit"));
+        assert!(must.render().contains("must give its final diagnosis now"));
+    }
+
+    #[test]
+    fn the_fallback_asks_basic_history_then_commits_to_the_leader() {
+        let prices = PriceTable::bundled();
+        let state = EncounterState::new(None);
+        let b = brief(&state, &prices, open_rules());
+        let fallback = b.fallback(None);
+        assert!(matches!(&fallback.action, PanelAction::Ask(q) if q[0] == FALLBACK_QUESTIONS[0]));
+        let current = Consensus {
+            differential: vec![Candidate {
+                diagnosis: "Influenza".into(),
+                probability: 0.7,
+            }],
+            action: PanelAction::Ask(vec![]),
+            reasons: "r".into(),
+        };
+        let must = brief(
+            &state,
+            &prices,
+            Rules {
+                may_ask: false,
+                may_order: false,
+                must_diagnose: Some("instant mode".into()),
+            },
+        );
+        let fallback = must.fallback(Some(&current));
+        assert_eq!(
+            fallback.action,
+            PanelAction::Diagnose {
+                diagnosis: "Influenza".into(),
+                confidence: 0.7
+            }
+        );
+        assert!(b.check(&fallback).is_ok());
+    }
+
+    #[test]
+    fn proposed_tests_are_read_from_test_lines() {
+        let text = "I suggest:\n- Test: Lipase\n* **Test:** CT abdomen with contrast\nQuestion: any alcohol?\nTest:";
+        assert_eq!(
+            proposed_tests(text),
+            vec!["Lipase".to_string(), "CT abdomen with contrast".to_string()]
+        );
+        let prices = PriceTable::bundled();
+        let state = EncounterState::new(None);
+        let sheet = brief(&state, &prices, open_rules()).price_sheet(&[text, "Test: lipase"]);
+        assert_eq!(sheet.matches("\n-").count(), 2, "{sheet}");
+        assert!(sheet.contains("CPT 83690"), "{sheet}");
+    }
+}

@@ -1,0 +1,524 @@
+//! Works a case with a panel: one turn at a time (deliberate, then carry out the action through
+//! the same encounter state machine a physician uses), in one of the five modes, until a
+//! verdict. A turn that cannot be completed leaves the encounter exactly as its last step left
+//! it, so a run can be resumed.
+
+use super::brief::{Brief, Rules};
+use super::consensus::{Consensus, PanelAction};
+use super::vote::{vote, Ballot, Tally};
+use super::{Panel, Persona};
+use crate::engine::encounter::{EncounterState, Engine, Status};
+use crate::protocol::{
+    Action, ErrorCode, Money, PanelCandidate, PanelProposal, PanelTurn, Turn, Verdict,
+};
+
+/// How the panel may work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Diagnose from the abstract alone.
+    Instant,
+    /// Questions only, no tests.
+    QuestionOnly,
+    /// Everything, within the encounter's budget.
+    Budgeted,
+    /// Everything, no budget.
+    Unconstrained,
+    /// Several independent panels, then a vote weighted by confidence.
+    Ensemble,
+}
+
+impl Mode {
+    /// Every mode.
+    pub const ALL: [Mode; 5] = [
+        Mode::Instant,
+        Mode::QuestionOnly,
+        Mode::Budgeted,
+        Mode::Unconstrained,
+        Mode::Ensemble,
+    ];
+
+    /// The mode's name on the command line and in results.
+    pub fn key(self) -> &'static str {
+        match self {
+            Mode::Instant => "instant",
+            Mode::QuestionOnly => "question-only",
+            Mode::Budgeted => "budgeted",
+            Mode::Unconstrained => "unconstrained",
+            Mode::Ensemble => "ensemble",
+        }
+    }
+
+    /// The mode named `key`.
+    pub fn from_key(key: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+/// How a run goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// The mode.
+    pub mode: Mode,
+    /// The most turns (of each ensemble member); the last one must diagnose.
+    pub max_turns: u32,
+    /// Panels in an ensemble.
+    pub members: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Unconstrained,
+            max_turns: 10,
+            members: 3,
+        }
+    }
+}
+
+/// Something a run did, as it happens.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// A persona's words as they stream in.
+    Words {
+        /// The ensemble member, if any.
+        member: Option<u32>,
+        /// Who speaks.
+        persona: Persona,
+        /// The new text.
+        text: &'a str,
+    },
+    /// A turn's deliberation is complete.
+    Deliberated(&'a PanelTurn),
+    /// The agreed action was carried out.
+    Stepped {
+        /// The ensemble member, if any.
+        member: Option<u32>,
+        /// The step.
+        turn: &'a Turn,
+    },
+    /// The ensemble voted.
+    Voted(&'a [Tally]),
+}
+
+/// Receives a run's events.
+pub type RunSink<'a> = &'a (dyn Fn(RunEvent<'_>) + Send + Sync);
+
+/// How one turn ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnEnd {
+    /// The action was carried out (or refused and fed back); the case goes on.
+    Continue,
+    /// A diagnosis was given and judged (`None`: the case has no recorded diagnosis).
+    Closed(Option<Verdict>),
+    /// An ensemble member settled on a diagnosis (it is voted on, not yet given).
+    Proposed(Ballot),
+    /// The turn could not be completed; nothing of it was charged.
+    Stopped(String),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    /// A verdict (`None`: the case has no recorded diagnosis to judge against).
+    Verdict(Option<Verdict>),
+    /// The run stopped before a verdict; the message says why. The encounter keeps every step
+    /// made so far and can be run again.
+    Stopped(String),
+}
+
+fn to_candidates(consensus: &Consensus) -> Vec<PanelCandidate> {
+    consensus
+        .differential
+        .iter()
+        .map(|c| PanelCandidate {
+            diagnosis: c.diagnosis.clone(),
+            probability: c.probability,
+        })
+        .collect()
+}
+
+fn to_proposal(action: &PanelAction) -> PanelProposal {
+    match action {
+        PanelAction::Ask(questions) => PanelProposal::Ask {
+            questions: questions.clone(),
+        },
+        PanelAction::Order(tests) => PanelProposal::Order {
+            tests: tests.clone(),
+        },
+        PanelAction::Diagnose {
+            diagnosis,
+            confidence,
+        } => PanelProposal::Diagnose {
+            diagnosis: diagnosis.clone(),
+            confidence: *confidence,
+        },
+    }
+}
+
+/// The rules of the coming turn, from the mode, the turn count and the money left.
+fn rules(
+    options: &RunOptions,
+    engine: &Engine<'_>,
+    state: &EncounterState,
+    turn: u32,
+    stalled: usize,
+) -> Rules {
+    let left = state.remaining().map(|m| m.0);
+    let affords = |cost: i64| left.is_none_or(|left| cost <= left);
+    let cheapest = engine
+        .prices
+        .tests()
+        .iter()
+        .map(|t| t.price.0)
+        .min()
+        .unwrap_or(0);
+    let may_ask = options.mode != Mode::Instant && (state.in_visit || affords(engine.visit_cost.0));
+    let may_order = matches!(
+        options.mode,
+        Mode::Budgeted | Mode::Unconstrained | Mode::Ensemble
+    ) && affords(cheapest);
+    let must_diagnose = if options.mode == Mode::Instant {
+        Some("instant mode: diagnose from the abstract alone".to_string())
+    } else if turn >= options.max_turns {
+        Some(format!("turn {turn} is the last one allowed"))
+    } else if stalled >= 2 {
+        Some("the last two proposed actions could not be carried out".to_string())
+    } else if !may_ask && !may_order {
+        Some("nothing else is affordable within the budget".to_string())
+    } else {
+        None
+    };
+    Rules {
+        may_ask: may_ask && must_diagnose.is_none(),
+        may_order: may_order && must_diagnose.is_none(),
+        must_diagnose,
+    }
+}
+
+/// One turn: the panel deliberates over the encounter so far, then its action is carried out.
+/// With `ballot_only`, a diagnosis is returned as a ballot instead of being given.
+pub async fn run_turn(
+    engine: &Engine<'_>,
+    state: &mut EncounterState,
+    panel: &dyn Panel,
+    options: &RunOptions,
+    member: Option<u32>,
+    ballot_only: bool,
+    sink: Option<RunSink<'_>>,
+) -> TurnEnd {
+    if state.status == Status::Closed {
+        return TurnEnd::Closed(state.verdict.clone());
+    }
+    let mine: Vec<&PanelTurn> = state.panel.iter().filter(|p| p.member == member).collect();
+    let turn = mine.len() as u32 + 1;
+    let previous = mine.last().copied();
+    // Turns whose action was not carried out leave the transcript where it was.
+    let stalled = mine
+        .iter()
+        .rev()
+        .take_while(|p| {
+            p.at == state.transcript.len()
+                && p.notes.iter().any(|n| n.starts_with("Not carried out"))
+        })
+        .count();
+    let feedback = previous
+        .filter(|p| p.at == state.transcript.len())
+        .and_then(|p| {
+            p.notes
+                .iter()
+                .rev()
+                .find(|n| n.starts_with("Not carried out"))
+        })
+        .map(|n| n.trim_start_matches("Not carried out: ").to_string());
+    let brief = Brief {
+        summary: &engine.case.summary,
+        state,
+        prices: engine.prices,
+        visit_cost: engine.visit_cost,
+        turn,
+        max_turns: options.max_turns,
+        rules: rules(options, engine, state, turn, stalled),
+        member,
+        previous,
+        feedback,
+    };
+    let words = |persona: Persona, text: &str| {
+        if let Some(sink) = sink {
+            sink(RunEvent::Words {
+                member,
+                persona,
+                text,
+            })
+        }
+    };
+    let deliberation = match panel
+        .deliberate(&brief, sink.map(|_| &words as super::PersonaSink<'_>))
+        .await
+    {
+        Ok(d) => d,
+        Err(why) => {
+            return TurnEnd::Stopped(format!(
+                "The panel could not deliberate on turn {turn}: {}. The encounter is kept as it \
+                 was ({} steps, ${} spent); run it again to go on.",
+                why.0,
+                state.transcript.len(),
+                state.spent
+            ))
+        }
+    };
+    let mut notes = deliberation.notes;
+    // Every engine's action passes the same checks; one that does not is replaced.
+    let consensus = match brief.check(&deliberation.consensus) {
+        Ok(()) => deliberation.consensus,
+        Err(why) => {
+            let fallback = brief.fallback(Some(&deliberation.consensus));
+            notes.push(format!(
+                "The proposed action could not be used ({why}); the panel fell back to a safe action."
+            ));
+            fallback
+        }
+    };
+    drop(brief);
+    state.panel.push(PanelTurn {
+        turn,
+        member,
+        at: state.transcript.len(),
+        contributions: deliberation.contributions,
+        differential: to_candidates(&consensus),
+        proposal: to_proposal(&consensus.action),
+        reasons: consensus.reasons.clone(),
+        notes,
+    });
+    if let Some(sink) = sink {
+        if let Some(last) = state.panel.last() {
+            sink(RunEvent::Deliberated(last));
+        }
+    }
+    let steps: Vec<(Action, String)> = match consensus.action {
+        PanelAction::Ask(questions) => questions
+            .into_iter()
+            .map(|q| (Action::Question, q))
+            .collect(),
+        PanelAction::Order(tests) => vec![(Action::Test, tests.join("; "))],
+        PanelAction::Diagnose {
+            diagnosis,
+            confidence,
+        } => {
+            if ballot_only {
+                return TurnEnd::Proposed(Ballot {
+                    member: member.unwrap_or(1),
+                    diagnosis,
+                    confidence,
+                });
+            }
+            vec![(Action::Diagnosis, diagnosis)]
+        }
+    };
+    for (action, content) in steps {
+        match state.step(engine, action, &content).await {
+            Ok(outcome) => {
+                if let (Some(sink), Some(turn)) = (sink, state.transcript.last()) {
+                    sink(RunEvent::Stepped { member, turn });
+                }
+                if let Some(verdict) = outcome.verdict {
+                    return TurnEnd::Closed(verdict);
+                }
+            }
+            Err(refusal) if refusal.code == ErrorCode::Internal => {
+                return TurnEnd::Stopped(format!(
+                    "Turn {turn} could not be carried out: {} The encounter is kept as it was ({} steps, ${} spent); run it again to go on.",
+                    refusal.message,
+                    state.transcript.len(),
+                    state.spent
+                ));
+            }
+            Err(refusal) => {
+                if let Some(last) = state.panel.last_mut() {
+                    last.notes
+                        .push(format!("Not carried out: {}", refusal.message));
+                }
+                break;
+            }
+        }
+    }
+    TurnEnd::Continue
+}
+
+/// Works the case with `panel` in `options.mode` until a verdict or a stop. The caller sets
+/// the encounter's budget (the budgeted and ensemble modes spend within it).
+pub async fn run_panel(
+    engine: &Engine<'_>,
+    state: &mut EncounterState,
+    panel: &dyn Panel,
+    options: &RunOptions,
+    sink: Option<RunSink<'_>>,
+) -> RunOutcome {
+    if options.mode == Mode::Ensemble {
+        return run_ensemble(engine, state, panel, options, sink).await;
+    }
+    loop {
+        match run_turn(engine, state, panel, options, None, false, sink).await {
+            TurnEnd::Continue => {}
+            TurnEnd::Closed(verdict) => return RunOutcome::Verdict(verdict),
+            TurnEnd::Stopped(why) => return RunOutcome::Stopped(why),
+            // Ballots come back only when asked for; a single panel gives its diagnosis.
+            TurnEnd::Proposed(ballot) => {
+                return RunOutcome::Stopped(format!(
+                    "the panel proposed {} without giving it",
+                    ballot.diagnosis
+                ))
+            }
+        }
+    }
+}
+
+/// One ensemble member's run on its own copy of the encounter: its ballot, or why it stopped.
+async fn run_member(
+    engine: &Engine<'_>,
+    mut state: EncounterState,
+    panel: &dyn Panel,
+    options: &RunOptions,
+    member: u32,
+    sink: Option<RunSink<'_>>,
+) -> (EncounterState, Result<Ballot, String>) {
+    loop {
+        match run_turn(engine, &mut state, panel, options, Some(member), true, sink).await {
+            TurnEnd::Continue => {}
+            TurnEnd::Proposed(ballot) => return (state, Ok(ballot)),
+            TurnEnd::Stopped(why) => return (state, Err(why)),
+            TurnEnd::Closed(_) => {
+                return (state, Err("the member closed the encounter".into()));
+            }
+        }
+    }
+}
+
+/// Adds what a member did on its copy (everything after `base`) to the shared encounter.
+fn absorb(state: &mut EncounterState, base: &EncounterState, member: EncounterState) {
+    let offset = state.transcript.len() - base.transcript.len();
+    state.spent = Money(state.spent.0 + member.spent.0 - base.spent.0);
+    state.visits += member.visits - base.visits;
+    state
+        .ordered
+        .extend(member.ordered.into_iter().skip(base.ordered.len()));
+    state
+        .transcript
+        .extend(member.transcript.into_iter().skip(base.transcript.len()));
+    state.panel.extend(
+        member
+            .panel
+            .into_iter()
+            .skip(base.panel.len())
+            .map(|p| PanelTurn {
+                at: p.at + offset,
+                ..p
+            }),
+    );
+    state.in_visit = false;
+}
+
+/// N independent panels on copies of the encounter (each with an equal share of the budget
+/// left), everything they did added to the encounter, then the vote's diagnosis is given.
+async fn run_ensemble(
+    engine: &Engine<'_>,
+    state: &mut EncounterState,
+    panel: &dyn Panel,
+    options: &RunOptions,
+    sink: Option<RunSink<'_>>,
+) -> RunOutcome {
+    if state.status == Status::Closed {
+        return RunOutcome::Verdict(state.verdict.clone());
+    }
+    let members = options.members.max(1);
+    let base = state.clone();
+    let share = state.remaining().map(|left| left.0 / i64::from(members));
+    let runs = (1..=members).map(|member| {
+        let mut copy = base.clone();
+        if let Some(share) = share {
+            copy.budget = Some(Money(base.spent.0 + share));
+        }
+        run_member(engine, copy, panel, options, member, sink)
+    });
+    let results = futures_util::future::join_all(runs).await;
+    let mut ballots = Vec::new();
+    let mut failures = Vec::new();
+    for (member_state, result) in results {
+        absorb(state, &base, member_state);
+        match result {
+            Ok(ballot) => ballots.push(ballot),
+            Err(why) => failures.push(why),
+        }
+    }
+    let tallies = vote(&ballots);
+    let Some(winner) = tallies.first() else {
+        return RunOutcome::Stopped(format!(
+            "No panel of the ensemble reached a diagnosis. {}",
+            failures.join(" ")
+        ));
+    };
+    if let Some(sink) = sink {
+        sink(RunEvent::Voted(&tallies));
+    }
+    let total: f64 = tallies.iter().map(|t| t.weight).sum();
+    let share_of = |t: &Tally| if total > 0.0 { t.weight / total } else { 0.0 };
+    let mut notes: Vec<String> = failures;
+    if ballots.len() < members as usize {
+        notes.push(format!("{} of {members} panels voted.", ballots.len()));
+    }
+    state.panel.push(PanelTurn {
+        turn: state.panel.iter().filter(|p| p.member.is_none()).count() as u32 + 1,
+        member: None,
+        at: state.transcript.len(),
+        contributions: Vec::new(),
+        differential: tallies
+            .iter()
+            .take(super::MAX_ITEMS)
+            .map(|t| PanelCandidate {
+                diagnosis: t.diagnosis.clone(),
+                probability: share_of(t),
+            })
+            .collect(),
+        proposal: PanelProposal::Diagnose {
+            diagnosis: winner.diagnosis.clone(),
+            confidence: share_of(winner),
+        },
+        reasons: format!(
+            "Ensemble vote weighted by confidence: {}.",
+            tallies
+                .iter()
+                .map(|t| format!(
+                    "{} {:.2} (panel{} {})",
+                    t.diagnosis,
+                    t.weight,
+                    if t.members.len() == 1 { "" } else { "s" },
+                    t.members
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        notes,
+    });
+    if let Some(sink) = sink {
+        if let Some(last) = state.panel.last() {
+            sink(RunEvent::Deliberated(last));
+        }
+    }
+    match state.step(engine, Action::Diagnosis, &winner.diagnosis).await {
+        Ok(outcome) => {
+            if let (Some(sink), Some(turn)) = (sink, state.transcript.last()) {
+                sink(RunEvent::Stepped { member: None, turn });
+            }
+            RunOutcome::Verdict(outcome.verdict.flatten())
+        }
+        Err(refusal) => RunOutcome::Stopped(format!(
+            "The ensemble's diagnosis could not be given: {} The encounter is kept ({} steps, ${} spent).",
+            refusal.message,
+            state.transcript.len(),
+            state.spent
+        )),
+    }
+}

@@ -1,0 +1,72 @@
+//! What the AI panel said in one turn: each persona's contribution, the differential and the
+//! one action agreed on. Kept in the encounter's state and shown to physicians.
+
+use serde::{Deserialize, Serialize};
+
+/// One persona's words in one turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelContribution {
+    /// The persona's key (`hypothesis`, `test-chooser`, `challenger`, `stewardship`,
+    /// `checklist`).
+    pub persona: String,
+    /// What it said (or why it could not take part).
+    pub text: String,
+    /// True when it could not take part this turn.
+    #[serde(default)]
+    pub failed: bool,
+}
+
+/// One entry of the panel's differential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelCandidate {
+    /// The diagnosis.
+    pub diagnosis: String,
+    /// Its probability, 0 to 1.
+    pub probability: f64,
+}
+
+/// The action the panel agreed on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum PanelProposal {
+    /// Questions for the patient.
+    Ask {
+        /// One to three questions.
+        questions: Vec<String>,
+    },
+    /// Tests to order.
+    Order {
+        /// One to three test names.
+        tests: Vec<String>,
+    },
+    /// A final diagnosis.
+    Diagnose {
+        /// The diagnosis.
+        diagnosis: String,
+        /// How sure the panel is, 0 to 1.
+        confidence: f64,
+    },
+}
+
+/// One turn of deliberation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelTurn {
+    /// The turn's number, from 1 (per ensemble member).
+    pub turn: u32,
+    /// The ensemble member (from 1) that deliberated, when the panel ran as an ensemble.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<u32>,
+    /// The transcript position of the step this turn led to.
+    pub at: usize,
+    /// Each persona's contribution, in speaking order.
+    pub contributions: Vec<PanelContribution>,
+    /// The differential, most likely first.
+    pub differential: Vec<PanelCandidate>,
+    /// The action agreed on.
+    pub proposal: PanelProposal,
+    /// Why.
+    pub reasons: String,
+    /// What went wrong and how it was handled (a repaired answer, a fallback, a refusal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
