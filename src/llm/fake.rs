@@ -55,6 +55,11 @@ impl FakeRequest {
         self.messages("user").last().cloned().unwrap_or_default()
     }
 
+    /// The text of the first user message.
+    pub fn first_user(&self) -> String {
+        self.messages("user").first().cloned().unwrap_or_default()
+    }
+
     /// The text of the system message(s).
     pub fn system(&self) -> String {
         self.messages("system").join("\n")

@@ -155,6 +155,16 @@ fn to_proposal(action: &PanelAction) -> PanelProposal {
     }
 }
 
+/// What a stopped run leaves behind, in words.
+fn kept(state: &EncounterState) -> String {
+    let steps = state.transcript.len();
+    format!(
+        "The encounter is kept as it was: {steps} step{}, ${} spent; run it again to go on.",
+        if steps == 1 { "" } else { "s" },
+        state.spent
+    )
+}
+
 /// The rules of the coming turn, from the mode, the turn count and the money left.
 fn rules(
     options: &RunOptions,
@@ -258,11 +268,9 @@ pub async fn run_turn(
         Ok(d) => d,
         Err(why) => {
             return TurnEnd::Stopped(format!(
-                "The panel could not deliberate on turn {turn}: {}. The encounter is kept as it \
-                 was ({} steps, ${} spent); run it again to go on.",
+                "The panel could not deliberate on turn {turn}: {}. {}",
                 why.0,
-                state.transcript.len(),
-                state.spent
+                kept(state)
             ))
         }
     };
@@ -325,11 +333,13 @@ pub async fn run_turn(
                 }
             }
             Err(refusal) if refusal.code == ErrorCode::Internal => {
+                if let Some(last) = state.panel.last_mut() {
+                    last.notes.push(format!("Interrupted: {}", refusal.message));
+                }
                 return TurnEnd::Stopped(format!(
-                    "Turn {turn} could not be carried out: {} The encounter is kept as it was ({} steps, ${} spent); run it again to go on.",
+                    "Turn {turn} could not be carried out: {} {}",
                     refusal.message,
-                    state.transcript.len(),
-                    state.spent
+                    kept(state)
                 ));
             }
             Err(refusal) => {
@@ -507,7 +517,10 @@ async fn run_ensemble(
             sink(RunEvent::Deliberated(last));
         }
     }
-    match state.step(engine, Action::Diagnosis, &winner.diagnosis).await {
+    match state
+        .step(engine, Action::Diagnosis, &winner.diagnosis)
+        .await
+    {
         Ok(outcome) => {
             if let (Some(sink), Some(turn)) = (sink, state.transcript.last()) {
                 sink(RunEvent::Stepped { member: None, turn });
@@ -515,10 +528,9 @@ async fn run_ensemble(
             RunOutcome::Verdict(outcome.verdict.flatten())
         }
         Err(refusal) => RunOutcome::Stopped(format!(
-            "The ensemble's diagnosis could not be given: {} The encounter is kept ({} steps, ${} spent).",
+            "The ensemble's diagnosis could not be given: {} {}",
             refusal.message,
-            state.transcript.len(),
-            state.spent
+            kept(state)
         )),
     }
 }
