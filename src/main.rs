@@ -94,6 +94,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Users(args) => dx0::cli::users(args).await,
         Command::Cases(args) => dx0::cli::cases(args).await,
+        Command::Run(args) => {
+            let signals = Signals::install();
+            tokio::select! {
+                result = dx0::cli::run(*args) => result,
+                () = signals.wait() => {
+                    println!("Interrupted before a verdict.");
+                    Ok(())
+                }
+            }
+        }
     }
 }
 
@@ -126,12 +136,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.encounter.budget_limit,
         args.encounter.default_case.clone(),
     );
-    if let Some(config) = args.llm.client_config() {
-        tracing::info!(base_url = %config.base_url, model = %config.model, "language model: the gatekeeper and judge use it");
-        let cache = Arc::new(dx0::llm::cache::StoreCache(store.clone()));
-        let client =
-            dx0::llm::OpenAiClient::new(config, Some(cache)).map_err(anyhow::Error::msg)?;
-        clinic = clinic.with_llm(Arc::new(client));
+    if let Some(client) = dx0::cli::llm_client(&args.llm, store.clone())? {
+        tracing::info!(model = %client.default_model(), "language model: the gatekeeper and judge use it");
+        clinic = clinic.with_llm(client);
     }
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;

@@ -9,20 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn dx0() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dx0"));
-    cmd.env_remove("DATABASE_URL")
-        .env_remove("DX0_ADDR")
-        .env("RUST_LOG", "warn");
-    // Nothing from the test runner's environment may change the settings under test.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("DX0_") {
-            cmd.env_remove(name);
-        }
-    }
-    for (alias, _) in dx0::config::ENV_ALIASES {
-        cmd.env_remove(alias);
-    }
-    cmd
+    common::dx0_command()
 }
 
 /// Starts `dx0 serve` on a free port and returns it with the address it printed.

@@ -4,13 +4,16 @@
 //! its last step left it, and running it again finishes the case.
 #![cfg(feature = "ssr")]
 
+mod common;
+
+use common::panel::{chair, is_consensus, is_persona, json_reply, persona_reply, turn_of};
 use dx0::engine::library::bundled_cases;
 use dx0::engine::panel::{run_panel, LlmPanel, Mode, RunOptions, RunOutcome};
 use dx0::engine::{
     Case, EncounterState, Engine, Gatekeeper, LlmGatekeeper, LlmJudge, OfflineGatekeeper,
     OfflineJudge, PriceTable,
 };
-use dx0::llm::fake::{FakeLlm, FakeReply, FakeRequest};
+use dx0::llm::fake::{FakeLlm, FakeReply};
 use dx0::llm::{LlmClient, OpenAiClient, OpenAiConfig};
 use dx0::protocol::{Action, Money, PanelProposal};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,75 +31,6 @@ fn client(fake: &FakeLlm) -> Arc<dyn LlmClient> {
         ..OpenAiConfig::new(fake.base_url(), "fake-model")
     };
     Arc::new(OpenAiClient::new(config, None).expect("a client"))
-}
-
-fn turn_of(brief: &str) -> u32 {
-    brief
-        .split("This is turn ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-fn is_persona(request: &FakeRequest) -> bool {
-    request.system().starts_with("You are Dr.")
-}
-
-fn is_consensus(request: &FakeRequest) -> bool {
-    request.system().starts_with("You chair")
-}
-
-fn persona_reply(request: &FakeRequest) -> FakeReply {
-    let text = if request.system().contains("Dr. Test-Chooser") {
-        "A blood count separates infection from the rest.\nTest: Complete blood count with differential"
-    } else if request.system().contains("Dr. Stewardship") {
-        "The blood count is cheap and worth it."
-    } else {
-        "The history so far is compatible with the leading diagnosis."
-    };
-    FakeReply::Text(text.into())
-}
-
-fn json_reply(value: serde_json::Value) -> FakeReply {
-    FakeReply::Text(value.to_string())
-}
-
-/// A sensible panel chair: asks on turn 1, orders a blood count on turn 2 when tests are
-/// allowed, and diagnoses the case's true diagnosis when it must or afterwards. Ensemble
-/// member 2 (seed 2) is sure of a wrong diagnosis, and is outvoted.
-fn chair(cases: &[Case], request: &FakeRequest) -> FakeReply {
-    let brief = request.first_user();
-    let truth = cases
-        .iter()
-        .find(|c| brief.contains(c.summary.trim()))
-        .and_then(|c| c.diagnosis.clone())
-        .unwrap_or_else(|| "Unknown".into());
-    let diagnose = |diagnosis: &str, confidence: f64| {
-        json_reply(serde_json::json!({
-            "differential": [{"diagnosis": diagnosis, "probability": 0.7}],
-            "action": {"type": "diagnose", "diagnosis": diagnosis, "confidence": confidence},
-            "reasons": "The findings fit."
-        }))
-    };
-    if request.body["seed"] == 2 {
-        return diagnose("Viral syndrome", 0.9);
-    }
-    let turn = turn_of(&brief);
-    if brief.contains("must give its final diagnosis now") || turn >= 3 {
-        return diagnose(&truth, 0.8);
-    }
-    let action = if turn == 2 && brief.contains("order up to 3 tests") {
-        serde_json::json!({"type": "order", "tests": ["Complete blood count with differential"]})
-    } else {
-        serde_json::json!({"type": "ask", "questions": [format!("Tell me more, please (turn {turn}).")]})
-    };
-    json_reply(serde_json::json!({
-        "differential": [{"diagnosis": truth, "probability": 0.5},
-                         {"diagnosis": "Viral syndrome", "probability": 0.2}],
-        "action": action,
-        "reasons": "More information first."
-    }))
 }
 
 fn state_for(mode: Mode) -> EncounterState {

@@ -1,8 +1,10 @@
 //! One typed configuration, read once from flags and the environment; secrets redacted in Debug.
 
 mod llm;
+mod run;
 
 pub use llm::{LlmArgs, PersonaModels};
+pub use run::{EngineChoice, ModeChoice, RunArgs};
 
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
@@ -54,6 +56,8 @@ pub enum Command {
     Users(UsersArgs),
     /// Manage cases: import, list, show, export.
     Cases(CasesArgs),
+    /// Work one case with the AI panel in the terminal: the transcript, the verdict, the cost.
+    Run(Box<RunArgs>),
 }
 
 /// `dx0 cases …`

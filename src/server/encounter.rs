@@ -57,6 +57,18 @@ impl Clinic {
         }
     }
 
+    /// What the encounter state machine needs to work `case` in this clinic.
+    pub fn engine<'a>(&'a self, case: &'a Case) -> Engine<'a> {
+        Engine {
+            case,
+            prices: &self.prices,
+            gatekeeper: self.gatekeeper.as_ref(),
+            judge: self.judge.as_ref(),
+            visit_cost: self.visit_cost,
+            estimator: self.estimator.as_deref(),
+        }
+    }
+
     /// The same clinic with a language model as gatekeeper and judge (prices and costs stay).
     pub fn with_llm(self, client: Arc<dyn crate::llm::LlmClient>) -> Self {
         Self {
@@ -258,15 +270,7 @@ async fn try_step(
     let mut encounter: EncounterState = serde_json::from_str(&record.state).map_err(|e| {
         AppError::Internal(format!("encounter {} is stored malformed: {e}", record.id))
     })?;
-    let clinic = &state.clinic;
-    let engine = Engine {
-        case: &case,
-        prices: &clinic.prices,
-        gatekeeper: clinic.gatekeeper.as_ref(),
-        judge: clinic.judge.as_ref(),
-        visit_cost: clinic.visit_cost,
-        estimator: clinic.estimator.as_deref(),
-    };
+    let engine = state.clinic.engine(&case);
     let outcome = match encounter.step(&engine, action, content).await {
         Ok(outcome) => outcome,
         Err(refusal) => {

@@ -2,6 +2,7 @@
 //! and a minimal HTTP/1.1 client over a plain TCP socket.
 #![allow(dead_code)]
 
+pub mod panel;
 pub mod ws;
 
 use dx0::auth::bootstrap::prepare_accounts;
@@ -345,4 +346,22 @@ fn dechunk(mut rest: &str) -> String {
         rest = after[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// The `dx0` binary with nothing from the test runner's environment that could change the
+/// settings under test.
+pub fn dx0_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dx0"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("DX0_ADDR")
+        .env("RUST_LOG", "warn");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("DX0_") {
+            cmd.env_remove(name);
+        }
+    }
+    for (alias, _) in dx0::config::ENV_ALIASES {
+        cmd.env_remove(alias);
+    }
+    cmd
 }

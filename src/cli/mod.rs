@@ -1,5 +1,9 @@
-//! The administrative commands of the `dx0` binary (`dx0 users …`). Output goes to stdout,
+//! The commands of the `dx0` binary besides `serve` (`dx0 users …`, `dx0 cases …`, `dx0 run`). Output goes to stdout,
 //! errors to stderr with a non-zero exit.
+
+mod run;
+
+pub use run::{llm_client, llm_panel, run};
 
 use crate::auth::password::{check_new_password, hash_password, normalize_name};
 use crate::auth::{Clock, SystemClock};
