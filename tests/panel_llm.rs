@@ -600,3 +600,71 @@ async fn an_ensemble_whose_panels_all_fail_stops_with_a_clear_message() {
     );
     assert!(state.transcript.is_empty() && state.status == dx0::engine::encounter::Status::Open);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn persona_words_stream_and_persona_models_are_used() {
+    let case = first_case();
+    let cases = vec![case.clone()];
+    let fake = FakeLlm::start(move |request| {
+        if is_persona(request) {
+            persona_reply(request)
+        } else {
+            chair(&cases, request)
+        }
+    })
+    .await;
+    let prices = PriceTable::bundled();
+    let engine = engine_for(&case, &prices, &OfflineGatekeeper);
+    let panel = LlmPanel::new(client(&fake))
+        .with_model(dx0::engine::panel::Persona::Challenger, "contrarian-model");
+    let heard = std::sync::Mutex::new(String::new());
+    let stepped = std::sync::Mutex::new(0);
+    let sink = |event: dx0::engine::panel::RunEvent<'_>| match event {
+        dx0::engine::panel::RunEvent::Words { persona, text, .. } => {
+            if persona == dx0::engine::panel::Persona::TestChooser {
+                heard.lock().unwrap().push_str(text);
+            }
+        }
+        dx0::engine::panel::RunEvent::Stepped { .. } => *stepped.lock().unwrap() += 1,
+        _ => {}
+    };
+    let mut state = EncounterState::new(None);
+    let outcome = run_panel(
+        &engine,
+        &mut state,
+        &panel,
+        &RunOptions::default(),
+        Some(&sink),
+    )
+    .await;
+    assert!(
+        matches!(outcome, RunOutcome::Verdict(Some(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(*stepped.lock().unwrap(), state.transcript.len());
+    // The streamed words of the three turns are the Test-Chooser's three contributions.
+    let contributions: String = state
+        .panel
+        .iter()
+        .map(|p| p.contributions[1].text.clone())
+        .collect();
+    assert_eq!(
+        heard.lock().unwrap().replace(['\n', ' '], ""),
+        contributions.replace(['\n', ' '], "")
+    );
+    let requests = fake.requests();
+    assert!(requests
+        .iter()
+        .filter(|r| is_persona(r))
+        .all(|r| r.stream()));
+    for r in requests
+        .iter()
+        .filter(|r| r.system().contains("Dr. Challenger"))
+    {
+        assert_eq!(r.model(), "contrarian-model");
+    }
+    assert!(requests
+        .iter()
+        .filter(|r| r.system().contains("Dr. Hypothesis"))
+        .all(|r| r.model() == "fake-model"));
+}
