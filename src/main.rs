@@ -138,7 +138,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     if let Some(client) = dx0::cli::llm_client(&args.llm, store.clone())? {
         tracing::info!(model = %client.default_model(), "language model: the gatekeeper and judge use it");
-        clinic = clinic.with_llm(client);
+        let panel = dx0::cli::llm_panel(client.clone(), &args.llm, 0);
+        clinic = clinic.with_llm(client).with_panel(Arc::new(panel));
     }
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;

@@ -67,6 +67,10 @@ async fn work(
     } else {
         EngineChoice::Offline
     });
+    let mut clinic = Clinic::offline(args.encounter.visit_cost, None, None);
+    if let Some(client) = &client {
+        clinic = clinic.with_llm(client.clone());
+    }
     let panel: Box<dyn Panel> = match (choice, &client) {
         (EngineChoice::Llm, Some(client)) => {
             Box::new(llm_panel(client.clone(), &args.llm, args.seed))
@@ -75,15 +79,10 @@ async fn work(
             "--engine llm needs a language model: set DX0_LLM_BASE_URL (and DX0_LLM_MODEL, \
              DX0_LLM_API_KEY)"
         ),
-        (EngineChoice::Offline, _) => bail!(
-            "the offline panel is not available yet; configure a language model \
-             (DX0_LLM_BASE_URL) and use --engine llm"
+        (EngineChoice::Offline, _) => Box::new(
+            crate::engine::bayes::bundled_panel(&clinic.prices).map_err(anyhow::Error::msg)?,
         ),
     };
-    let mut clinic = Clinic::offline(args.encounter.visit_cost, None, None);
-    if let Some(client) = &client {
-        clinic = clinic.with_llm(client.clone());
-    }
     let options = RunOptions {
         mode,
         max_turns: args.max_turns,

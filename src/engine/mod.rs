@@ -1,6 +1,7 @@
 //! The domain, free of any web or UI crate: cases, the gatekeeper, prices, the judge and the
 //! encounter state machine.
 
+pub mod bayes;
 pub mod case;
 pub mod encounter;
 pub mod fhir;

@@ -76,7 +76,7 @@ pub struct EncounterSummary {
 }
 
 /// One encounter, whole: what the encounter page renders.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncounterView {
     /// The list fields.
     #[serde(flatten)]
@@ -96,6 +96,12 @@ pub struct EncounterView {
     pub visit_cost: Money,
     /// False for a case without a recorded diagnosis (it can be worked but not judged).
     pub has_diagnosis: bool,
+    /// The AI panel's deliberations on this encounter, oldest first.
+    #[serde(default)]
+    pub panel: Vec<super::PanelTurn>,
+    /// The AI panel's engine here (`llm` or `offline`).
+    #[serde(default)]
+    pub panel_engine: String,
 }
 
 impl EncounterView {

@@ -14,7 +14,7 @@ pub use encounter::{
     CaseCard, EncounterSummary, EncounterView, OrderedTest, StartOutcome, TestPrice, Turn,
 };
 pub use money::Money;
-pub use panel::{PanelCandidate, PanelContribution, PanelProposal, PanelTurn};
+pub use panel::{persona_title, PanelCandidate, PanelContribution, PanelProposal, PanelTurn};
 pub use time::format_unix_utc;
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,11 @@ pub enum Action {
     Diagnosis,
     /// Our addition: a liveness check answered by a `pong` frame; it carries no content.
     Ping,
+    /// Our addition: ask the AI panel for its next step (it deliberates; nothing is done).
+    Panel,
+    /// Our addition: let the AI panel work the case turn by turn to a verdict.
+    #[serde(rename = "panel_run")]
+    PanelRun,
 }
 
 impl Action {
@@ -45,7 +50,14 @@ impl Action {
             Self::Test => "test",
             Self::Diagnosis => "diagnosis",
             Self::Ping => "ping",
+            Self::Panel => "panel",
+            Self::PanelRun => "panel_run",
         }
+    }
+
+    /// True for the actions that carry the physician's words (question, test, diagnosis).
+    pub fn needs_content(self) -> bool {
+        matches!(self, Self::Question | Self::Test | Self::Diagnosis)
     }
 
     /// Parses the wire name of an action.
@@ -55,6 +67,8 @@ impl Action {
             "test" => Some(Self::Test),
             "diagnosis" => Some(Self::Diagnosis),
             "ping" => Some(Self::Ping),
+            "panel" => Some(Self::Panel),
+            "panel_run" => Some(Self::PanelRun),
             _ => None,
         }
     }
@@ -146,7 +160,7 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
         Some(Value::String(name)) => Action::from_wire(name).ok_or_else(|| {
             FrameError::new(
                 ErrorCode::InvalidAction,
-                "Invalid action: use \"question\", \"test\" or \"diagnosis\"",
+                "Invalid action: use \"question\", \"test\", \"diagnosis\", \"panel\" or \"panel_run\"",
                 id.clone(),
             )
         })?,
@@ -169,7 +183,7 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, FrameError> {
             ))
         }
     };
-    if action != Action::Ping {
+    if action.needs_content() {
         let chars = content.chars().count();
         if content.trim().is_empty() {
             return Err(FrameError::new(
@@ -205,6 +219,51 @@ pub enum ServerFrame {
     Error(ErrorFrame),
     /// The answer to a `ping`.
     Pong(PongFrame),
+    /// A panel persona's words as they come (answers `panel` and `panel_run`).
+    Panel(PanelWordsFrame),
+    /// A panel turn's whole deliberation and its agreed action.
+    Deliberation(DeliberationFrame),
+    /// A step the panel took in `panel_run`, with its answer and the running costs.
+    Step(StepFrame),
+}
+
+/// A piece of one persona's contribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelWordsFrame {
+    /// The persona's key.
+    pub persona: String,
+    /// The new text.
+    pub text: String,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// One complete panel turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliberationFrame {
+    /// The turn, as kept in the encounter.
+    #[serde(flatten)]
+    pub turn: PanelTurn,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// One step taken by the panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepFrame {
+    /// The step.
+    #[serde(flatten)]
+    pub step: Turn,
+    /// The encounter's total spend.
+    pub total_spent: Money,
+    /// What is left of the budget, only when a budget is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_budget: Option<Money>,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
 }
 
 /// A chunk of a streamed reply (`done: false`).

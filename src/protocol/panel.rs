@@ -70,3 +70,15 @@ pub struct PanelTurn {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
+
+/// The name shown for a persona's key.
+pub fn persona_title(key: &str) -> &'static str {
+    match key {
+        "hypothesis" => "Dr. Hypothesis",
+        "test-chooser" => "Dr. Test-Chooser",
+        "challenger" => "Dr. Challenger",
+        "stewardship" => "Dr. Stewardship",
+        "checklist" => "Dr. Checklist",
+        _ => "A panel member",
+    }
+}

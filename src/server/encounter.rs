@@ -2,6 +2,7 @@
 //! stored state, apply the action with the engine, save under a version check, answer in frames.
 
 use super::AppState;
+use crate::engine::panel::Panel;
 use crate::engine::{Case, EncounterState, Engine, Gatekeeper, Judge, PriceTable};
 use crate::error::AppError;
 use crate::protocol::{Action, DoneFrame, ErrorCode, ErrorFrame, Money, ReplyFrame, ServerFrame};
@@ -26,6 +27,8 @@ pub struct Clinic {
     pub default_case: Option<String>,
     /// Prices test names the table cannot match (with a language model only).
     pub estimator: Option<Arc<dyn crate::engine::TestEstimator>>,
+    /// The AI panel ("Ask the panel", "Let the panel run"): offline unless a model is set.
+    pub panel: Arc<dyn Panel>,
 }
 
 impl Clinic {
@@ -35,8 +38,17 @@ impl Clinic {
         default_budget: Option<Money>,
         default_case: Option<String>,
     ) -> Self {
+        let prices = PriceTable::bundled();
+        let panel: Arc<dyn Panel> = match crate::engine::bayes::bundled_panel(&prices) {
+            Ok(panel) => Arc::new(panel),
+            Err(why) => {
+                tracing::error!("{why}");
+                Arc::new(UnavailablePanel(why))
+            }
+        };
         Self {
-            prices: Arc::new(PriceTable::bundled()),
+            prices: Arc::new(prices),
+            panel,
             gatekeeper: Arc::new(crate::engine::OfflineGatekeeper),
             judge: Arc::new(crate::engine::OfflineJudge),
             visit_cost,
@@ -74,9 +86,33 @@ impl Clinic {
         Self {
             gatekeeper: Arc::new(crate::engine::LlmGatekeeper::new(client.clone(), None)),
             judge: Arc::new(crate::engine::LlmJudge::new(client.clone(), None)),
-            estimator: Some(Arc::new(crate::engine::LlmEstimator::new(client))),
+            estimator: Some(Arc::new(crate::engine::LlmEstimator::new(client.clone()))),
+            panel: Arc::new(crate::engine::panel::LlmPanel::new(client)),
             ..self
         }
+    }
+
+    /// The same clinic with another AI panel.
+    pub fn with_panel(self, panel: Arc<dyn Panel>) -> Self {
+        Self { panel, ..self }
+    }
+}
+
+/// A panel that cannot deliberate, and says why (a malformed knowledge base, say).
+struct UnavailablePanel(String);
+
+#[async_trait::async_trait]
+impl Panel for UnavailablePanel {
+    fn engine(&self) -> &'static str {
+        "offline"
+    }
+
+    async fn deliberate(
+        &self,
+        _: &crate::engine::panel::Brief<'_>,
+        _: Option<crate::engine::panel::PersonaSink<'_>>,
+    ) -> Result<crate::engine::panel::Deliberation, crate::engine::panel::PanelUnavailable> {
+        Err(crate::engine::panel::PanelUnavailable(self.0.clone()))
     }
 }
 
@@ -149,7 +185,11 @@ pub fn chunks(reply: &str) -> Vec<String> {
     out
 }
 
-fn error(code: ErrorCode, message: impl Into<String>, id: Option<Value>) -> Vec<ServerFrame> {
+pub(super) fn error(
+    code: ErrorCode,
+    message: impl Into<String>,
+    id: Option<Value>,
+) -> Vec<ServerFrame> {
     vec![ServerFrame::Error(ErrorFrame::new(code, message, id))]
 }
 
@@ -173,7 +213,7 @@ pub async fn load_case(state: &AppState, id: &str) -> Result<Option<Case>, AppEr
 }
 
 /// Finds or creates the socket's encounter; once created the socket stays on it.
-async fn encounter_for(
+pub(super) async fn encounter_for(
     state: &AppState,
     session: &SessionRecord,
     target: &mut Target,
@@ -233,6 +273,37 @@ pub async fn create_encounter(
     Ok(record)
 }
 
+/// What a writer that lost the race is told.
+pub(super) const CONFLICT: &str =
+    "This encounter was changed elsewhere (another tab or device) at \
+     the same moment; nothing was charged here. Try again.";
+
+/// Saves an encounter's state if it is still at `version`; false when another writer won.
+pub(super) async fn save(
+    state: &AppState,
+    id: &str,
+    version: i64,
+    encounter: &EncounterState,
+) -> Result<bool, AppError> {
+    let status = match encounter.status {
+        crate::engine::encounter::Status::Open => "open",
+        crate::engine::encounter::Status::Closed => "closed",
+    };
+    let body = serde_json::to_string(encounter)
+        .map_err(|e| AppError::Internal(format!("cannot encode an encounter: {e}")))?;
+    state
+        .store
+        .save_encounter(
+            id,
+            version,
+            status,
+            encounter.spent.cents(),
+            &body,
+            state.auth.now(),
+        )
+        .await
+}
+
 /// Applies one action for the socket and returns the frames to send, in order.
 pub async fn step(
     state: &AppState,
@@ -280,30 +351,8 @@ async fn try_step(
             })]);
         }
     };
-    let status = match encounter.status {
-        crate::engine::encounter::Status::Open => "open",
-        crate::engine::encounter::Status::Closed => "closed",
-    };
-    let body = serde_json::to_string(&encounter)
-        .map_err(|e| AppError::Internal(format!("cannot encode an encounter: {e}")))?;
-    let saved = state
-        .store
-        .save_encounter(
-            &record.id,
-            record.version,
-            status,
-            encounter.spent.cents(),
-            &body,
-            state.auth.now(),
-        )
-        .await?;
-    if !saved {
-        return Ok(error(
-            ErrorCode::Conflict,
-            "This encounter was changed elsewhere (another tab or device) at the same moment; \
-             nothing was charged here. Try again.",
-            id,
-        ));
+    if !save(state, &record.id, record.version, &encounter).await? {
+        return Ok(error(ErrorCode::Conflict, CONFLICT, id));
     }
     let mut parts = chunks(&outcome.reply);
     let last = parts.pop().unwrap_or_default();

@@ -24,7 +24,9 @@ pub struct ExportQuery {
 
 fn speaker(turn: &Turn) -> (&'static str, &'static str) {
     match turn.action {
-        Action::Question | Action::Ping => ("Question", "Answer"),
+        Action::Question | Action::Ping | Action::Panel | Action::PanelRun => {
+            ("Question", "Answer")
+        }
         Action::Test => ("Order", "Result"),
         Action::Diagnosis => ("Diagnosis", "Judge"),
     }

@@ -8,6 +8,7 @@ pub mod encounter;
 mod export;
 pub mod fns;
 mod health;
+pub mod panel;
 mod shutdown;
 pub mod views;
 mod ws;

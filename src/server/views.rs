@@ -67,6 +67,8 @@ pub async fn view(
         has_diagnosis: case.as_ref().is_some_and(|c| c.diagnosis.is_some()),
         transcript: parsed.transcript,
         tests: parsed.ordered,
+        panel: parsed.panel,
+        panel_engine: state.clinic.panel.engine().to_string(),
     })
 }
 

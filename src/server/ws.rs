@@ -208,6 +208,34 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
                 }
                 match parsed {
                     Ok(frame) if frame.action == Action::Ping => vec![pong(frame.id)],
+                    Ok(frame) if matches!(frame.action, Action::Panel | Action::PanelRun) => {
+                        let run = frame.action == Action::PanelRun;
+                        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                        let work =
+                            super::panel::panel(&state, &session, &mut target, run, frame.id, tx);
+                        tokio::pin!(work);
+                        // Frames go out as the panel produces them; every turn is saved as it
+                        // ends, so a shutdown mid-run loses nothing done.
+                        let mut finished = false;
+                        loop {
+                            tokio::select! {
+                                frame = rx.recv() => match frame {
+                                    Some(frame) => {
+                                        if send(&mut socket, &frame).await.is_err() {
+                                            return;
+                                        }
+                                    }
+                                    None => break,
+                                },
+                                () = &mut work, if !finished => finished = true,
+                                () = state.shutdown.wait() => {
+                                    close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
+                                    return;
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     Ok(frame) => {
                         encounter::step(
                             &state,

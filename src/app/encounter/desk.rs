@@ -57,6 +57,10 @@ pub(super) struct Desk {
     pub(super) draft: RwSignal<String>,
     pub(super) link: Link,
     pub(super) next_id: StoredValue<u64>,
+    /// The persona words of the deliberation in progress, in speaking order.
+    pub(super) panel_words: RwSignal<Vec<(String, String)>>,
+    /// While the panel works: `Some(true)` for a run, `Some(false)` for advice.
+    pub(super) panel_busy: RwSignal<Option<bool>>,
 }
 
 impl Desk {
@@ -70,6 +74,34 @@ impl Desk {
                 self.pending.set(None);
             }
         });
+    }
+
+    /// Sends a step the panel proposed, as if typed.
+    pub(super) fn send_step(self, action: Action, content: String) {
+        self.action.set(action);
+        self.draft.set(content);
+        self.submit();
+    }
+
+    /// Asks the panel (`run` false) or lets it work the case to a verdict.
+    pub(super) fn call_panel(self, run: bool) {
+        if self.pending.read_untracked().is_some() || self.panel_busy.read_untracked().is_some() {
+            return;
+        }
+        let id = self.next_id.with_value(|n| *n);
+        self.next_id.set_value(id + 1);
+        let action = if run { "panel_run" } else { "panel" };
+        let frame = serde_json::json!({ "action": action, "id": id });
+        if !self.link.send(&frame.to_string()) {
+            self.notice.set(Some(Notice {
+                kind: "offline".into(),
+                text: "Not connected yet. Try again in a moment.".into(),
+            }));
+            return;
+        }
+        self.notice.set(None);
+        self.panel_words.set(Vec::new());
+        self.panel_busy.set(Some(run));
     }
 
     /// Sends the draft as a step of the chosen kind.
@@ -134,9 +166,30 @@ impl Desk {
                         p.reply.push_str(&done.reply);
                     }
                 });
-                self.refresh(|_| {});
+                let panel = self.panel_busy;
+                self.refresh(move |_| panel.set(None));
             }
+            ServerFrame::Panel(words) => self.panel_words.update(|all| {
+                match all
+                    .iter_mut()
+                    .find(|(persona, _)| *persona == words.persona)
+                {
+                    Some((_, text)) => text.push_str(&words.text),
+                    None => all.push((words.persona, words.text)),
+                }
+            }),
+            ServerFrame::Deliberation(turn) => {
+                self.panel_words.set(Vec::new());
+                self.view.update(|v| v.panel.push(turn.turn));
+            }
+            ServerFrame::Step(step) => self.view.update(|v| {
+                v.summary.total_spent = step.total_spent;
+                v.remaining_budget = step.remaining_budget;
+                v.transcript.push(step.step);
+            }),
             ServerFrame::Error(error) => {
+                self.panel_busy.set(None);
+                self.panel_words.set(Vec::new());
                 self.restore_pending();
                 self.suggestions.set(error.suggestions.clone());
                 self.notice.set(Some(Notice {
@@ -188,6 +241,9 @@ impl Desk {
     }
 
     pub(super) fn on_close(self, code: u16) {
+        // What the panel finished is saved; the page reloads it on reconnecting.
+        self.panel_busy.set(None);
+        self.panel_words.set(Vec::new());
         let had_pending = self.pending.read_untracked().is_some();
         self.restore_pending();
         let text = match code {

@@ -5,6 +5,7 @@
 
 mod composer;
 mod desk;
+mod panel;
 mod panels;
 
 use super::account::RequireUser;
@@ -17,6 +18,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use panel::PanelSection;
 use panels::{CostPanel, TestsPanel, Timeline, VerdictCard};
 
 /// One of the signed-in user's encounters (`None`: not theirs, or no such encounter).
@@ -121,6 +123,8 @@ fn Workspace(initial: EncounterView) -> impl IntoView {
         draft: RwSignal::new(String::new()),
         link,
         next_id: StoredValue::new(1),
+        panel_words: RwSignal::new(Vec::new()),
+        panel_busy: RwSignal::new(None),
     };
     desk_cell.set_value(Some(desk));
     let exports = {
@@ -164,6 +168,7 @@ fn Workspace(initial: EncounterView) -> impl IntoView {
                     >
                         <Composer desk/>
                     </Show>
+                    <PanelSection desk/>
                 </section>
                 <aside class="encounter-side" aria-label="Cost, tests and flow">
                     <CostPanel view/>
@@ -194,7 +199,7 @@ fn action_label(action: Action) -> &'static str {
         Action::Question => "You asked",
         Action::Test => "You ordered",
         Action::Diagnosis => "Your diagnosis",
-        Action::Ping => "Ping",
+        Action::Ping | Action::Panel | Action::PanelRun => "Panel",
     }
 }
 

@@ -148,10 +148,10 @@ impl EncounterState {
             Action::Question => self.question(engine, content).await?,
             Action::Test => self.order(engine, content).await?,
             Action::Diagnosis => self.diagnose(engine, content).await?,
-            Action::Ping => {
+            Action::Ping | Action::Panel | Action::PanelRun => {
                 return Err(Refusal::new(
                     ErrorCode::InvalidAction,
-                    "ping is not an encounter action",
+                    format!("{} is not an encounter step", action.as_str()),
                 ))
             }
         };

@@ -14,7 +14,9 @@ pub use brief::{proposed_tests, Brief, Rules};
 pub use consensus::{parse_consensus, Candidate, Consensus, PanelAction, MAX_ITEMS};
 pub use llm_panel::LlmPanel;
 pub use personas::Persona;
-pub use run::{run_panel, run_turn, Mode, RunEvent, RunOptions, RunOutcome, RunSink, TurnEnd};
+pub use run::{
+    consult, run_panel, run_turn, Mode, RunEvent, RunOptions, RunOutcome, RunSink, TurnEnd,
+};
 pub use vote::{vote, Ballot, Tally};
 
 use crate::protocol::PanelContribution;

@@ -38,13 +38,7 @@ impl Persona {
 
     /// The name shown to people.
     pub fn title(self) -> &'static str {
-        match self {
-            Persona::Hypothesis => "Dr. Hypothesis",
-            Persona::TestChooser => "Dr. Test-Chooser",
-            Persona::Challenger => "Dr. Challenger",
-            Persona::Stewardship => "Dr. Stewardship",
-            Persona::Checklist => "Dr. Checklist",
-        }
+        crate::protocol::persona_title(self.key())
     }
 
     /// The persona named `key`, if any.

@@ -205,20 +205,17 @@ fn rules(
     }
 }
 
-/// One turn: the panel deliberates over the encounter so far, then its action is carried out.
-/// With `ballot_only`, a diagnosis is returned as a ballot instead of being given.
-pub async fn run_turn(
+/// The panel deliberates over the encounter so far; the deliberation is recorded in the
+/// encounter (not yet carried out) and its agreed action returned, or why it could not
+/// deliberate.
+pub async fn consult(
     engine: &Engine<'_>,
     state: &mut EncounterState,
     panel: &dyn Panel,
     options: &RunOptions,
     member: Option<u32>,
-    ballot_only: bool,
     sink: Option<RunSink<'_>>,
-) -> TurnEnd {
-    if state.status == Status::Closed {
-        return TurnEnd::Closed(state.verdict.clone());
-    }
+) -> Result<(u32, Consensus), String> {
     let mine: Vec<&PanelTurn> = state.panel.iter().filter(|p| p.member == member).collect();
     let turn = mine.len() as u32 + 1;
     let previous = mine.last().copied();
@@ -261,19 +258,16 @@ pub async fn run_turn(
             })
         }
     };
-    let deliberation = match panel
+    let deliberation = panel
         .deliberate(&brief, sink.map(|_| &words as super::PersonaSink<'_>))
         .await
-    {
-        Ok(d) => d,
-        Err(why) => {
-            return TurnEnd::Stopped(format!(
+        .map_err(|why| {
+            format!(
                 "The panel could not deliberate on turn {turn}: {}. {}",
                 why.0,
                 kept(state)
-            ))
-        }
-    };
+            )
+        })?;
     let mut notes = deliberation.notes;
     // Every engine's action passes the same checks; one that does not is replaced.
     let consensus = match brief.check(&deliberation.consensus) {
@@ -302,6 +296,27 @@ pub async fn run_turn(
             sink(RunEvent::Deliberated(last));
         }
     }
+    Ok((turn, consensus))
+}
+
+/// One turn: the panel deliberates over the encounter so far, then its action is carried out.
+/// With `ballot_only`, a diagnosis is returned as a ballot instead of being given.
+pub async fn run_turn(
+    engine: &Engine<'_>,
+    state: &mut EncounterState,
+    panel: &dyn Panel,
+    options: &RunOptions,
+    member: Option<u32>,
+    ballot_only: bool,
+    sink: Option<RunSink<'_>>,
+) -> TurnEnd {
+    if state.status == Status::Closed {
+        return TurnEnd::Closed(state.verdict.clone());
+    }
+    let (turn, consensus) = match consult(engine, state, panel, options, member, sink).await {
+        Ok(done) => done,
+        Err(why) => return TurnEnd::Stopped(why),
+    };
     let steps: Vec<(Action, String)> = match consensus.action {
         PanelAction::Ask(questions) => questions
             .into_iter()
