@@ -620,11 +620,11 @@ async fn persona_words_stream_and_persona_models_are_used() {
     let heard = std::sync::Mutex::new(String::new());
     let stepped = std::sync::Mutex::new(0);
     let sink = |event: dx0::engine::panel::RunEvent<'_>| match event {
-        dx0::engine::panel::RunEvent::Words { persona, text, .. } => {
-            if persona == dx0::engine::panel::Persona::TestChooser {
-                heard.lock().unwrap().push_str(text);
-            }
-        }
+        dx0::engine::panel::RunEvent::Words {
+            persona: dx0::engine::panel::Persona::TestChooser,
+            text,
+            ..
+        } => heard.lock().unwrap().push_str(text),
         dx0::engine::panel::RunEvent::Stepped { .. } => *stepped.lock().unwrap() += 1,
         _ => {}
     };

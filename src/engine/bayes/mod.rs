@@ -10,4 +10,4 @@ mod reading;
 pub use knowledge::{Direction, Disease, Finding, Kind, Knowledge};
 pub use model::{entropy, gain, posterior, Evidence};
 pub use panel::{bundled_panel, OfflinePanel, CONFIDENT};
-pub use reading::read;
+pub use reading::{read, read_prepared, Prepared};

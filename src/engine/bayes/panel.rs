@@ -6,7 +6,7 @@
 
 use super::knowledge::{Kind, Knowledge};
 use super::model::{entropy, gain, posterior, update, Evidence};
-use super::reading::read;
+use super::reading::{read_prepared, Prepared};
 use crate::engine::panel::{
     Brief, Candidate, Consensus, Deliberation, Panel, PanelAction, PanelUnavailable, Persona,
     PersonaSink,
@@ -21,6 +21,9 @@ use std::sync::Arc;
 pub const CONFIDENT: f64 = 0.85;
 /// Stop when no step is expected to tell at least this many bits.
 const MIN_GAIN: f64 = 0.02;
+/// Steps are weighed by how well they separate this many leading diagnoses (the
+/// Test-Chooser's brief): information about the long tail is worth little at the bedside.
+const FOCUS: usize = 10;
 /// Dollars added to every cost when weighing information per dollar (so free steps are not
 /// infinitely good).
 const COST_FLOOR: f64 = 25.0;
@@ -91,7 +94,7 @@ impl OfflinePanel {
         let kb = &self.kb;
         let mut evidence: Evidence = vec![None; kb.findings.len()];
         let mut asked = HashSet::new();
-        let told: Vec<&str> = std::iter::once(brief.summary)
+        let told: Vec<Prepared<'_>> = std::iter::once(brief.summary)
             .chain(
                 brief
                     .state
@@ -100,6 +103,13 @@ impl OfflinePanel {
                     .filter(|t| t.action == Action::Question)
                     .map(|t| t.reply.as_str()),
             )
+            .map(Prepared::new)
+            .collect();
+        let results: Vec<Prepared<'_>> = brief
+            .state
+            .ordered
+            .iter()
+            .map(|t| Prepared::new(&t.result))
             .collect();
         let questions: HashSet<String> = brief
             .state
@@ -113,7 +123,7 @@ impl OfflinePanel {
                 Kind::History | Kind::Exam => {
                     // The latest word counts.
                     for text in &told {
-                        if let Some(seen) = read(f, text) {
+                        if let Some(seen) = read_prepared(f, text) {
                             evidence[i] = Some(seen);
                         }
                     }
@@ -125,13 +135,13 @@ impl OfflinePanel {
                     }
                 }
                 Kind::Test => {
-                    for done in &brief.state.ordered {
+                    for (done, text) in brief.state.ordered.iter().zip(&results) {
                         let own = f.test.as_deref() == Some(done.name.as_str());
                         let seen = if own {
                             // A report is complete: silence means absent.
-                            read(f, &done.result).or(Some(false))
+                            read_prepared(f, text).or(Some(false))
                         } else if !f.analyte.is_empty() {
-                            read(f, &done.result).filter(|_| {
+                            read_prepared(f, text).filter(|_| {
                                 f.analyte
                                     .iter()
                                     .any(|a| done.result.to_lowercase().contains(a))
@@ -324,6 +334,22 @@ fn percent(p: f64) -> String {
     format!("{:.0}%", p * 100.0)
 }
 
+/// The posterior restricted to its `k` most likely diseases, renormalised.
+fn focused(post: &[f64], k: usize) -> Vec<f64> {
+    let keep: HashSet<usize> = ranked(post).into_iter().take(k).collect();
+    let total: f64 = keep.iter().map(|&d| post[d]).sum();
+    post.iter()
+        .enumerate()
+        .map(|(d, p)| {
+            if keep.contains(&d) && total > 0.0 {
+                p / total
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
 fn ranked(post: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..post.len()).collect();
     order.sort_by(|a, b| post[*b].total_cmp(&post[*a]));
@@ -348,7 +374,10 @@ impl Panel for OfflinePanel {
         let top: Vec<usize> = order.iter().copied().take(3).collect();
         let leader = top[0];
         let known = reading.evidence.iter().filter(|e| e.is_some()).count();
-        let options = self.options(brief, &reading, &post);
+        // Ensemble members weigh steps over wider sets of leading diagnoses, so they differ.
+        let width = FOCUS + 5 * brief.member.unwrap_or(1).saturating_sub(1) as usize;
+        let focus = focused(&post, width);
+        let options = self.options(brief, &reading, &focus);
         let best = options.first().filter(|o| o.gain >= MIN_GAIN);
 
         let differential: Vec<Candidate> = top

@@ -159,36 +159,61 @@ fn negated(words: &[&str], at: usize) -> bool {
 }
 
 /// Phrases of `finding` in `text`: present wins over absent; `None` when neither shows.
-fn phrases(finding: &Finding, text: &str) -> Option<bool> {
-    let mut absent = false;
-    for clause in text.split(['.', ';', '\n']) {
-        let clause = normalize(clause);
-        let words: Vec<&str> = clause.split(' ').collect();
-        for phrase in &finding.absent {
-            let phrase = normalize(phrase);
-            let p: Vec<&str> = phrase.split(' ').collect();
+/// A text prepared once for reading many findings: its clauses as normalised words.
+pub struct Prepared<'a> {
+    raw: &'a str,
+    clauses: Vec<Vec<String>>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Splits and normalises `raw`.
+    pub fn new(raw: &'a str) -> Self {
+        let clauses = raw
+            .split(['.', ';', '\n'])
+            .map(|c| normalize(c).split(' ').map(str::to_string).collect())
+            .collect();
+        Self { raw, clauses }
+    }
+}
+
+fn phrases(finding: &Finding, text: &Prepared<'_>) -> Option<bool> {
+    let split = |list: &[String]| -> Vec<Vec<String>> {
+        list.iter()
+            .map(|p| normalize(p).split(' ').map(str::to_string).collect())
+            .collect()
+    };
+    let (present, absent) = (split(&finding.present), split(&finding.absent));
+    let mut found_absent = false;
+    for clause in &text.clauses {
+        let words: Vec<&str> = clause.iter().map(String::as_str).collect();
+        for phrase in &absent {
+            let p: Vec<&str> = phrase.iter().map(String::as_str).collect();
             if !positions(&words, &p).is_empty() {
-                absent = true;
+                found_absent = true;
             }
         }
-        for phrase in &finding.present {
-            let phrase = normalize(phrase);
-            let p: Vec<&str> = phrase.split(' ').collect();
+        for phrase in &present {
+            let p: Vec<&str> = phrase.iter().map(String::as_str).collect();
             for at in positions(&words, &p) {
                 if negated(&words, at) {
-                    absent = true;
+                    found_absent = true;
                 } else {
                     return Some(true);
                 }
             }
         }
     }
-    absent.then_some(false)
+    found_absent.then_some(false)
 }
 
 /// What `text` says about `finding`: present, absent, or nothing.
 pub fn read(finding: &Finding, text: &str) -> Option<bool> {
-    numeric(finding, text).or_else(|| phrases(finding, text))
+    read_prepared(finding, &Prepared::new(text))
+}
+
+/// [`read`] over a prepared text.
+pub fn read_prepared(finding: &Finding, text: &Prepared<'_>) -> Option<bool> {
+    numeric(finding, text.raw).or_else(|| phrases(finding, text))
 }
 
 #[cfg(test)]

@@ -1,0 +1,72 @@
+import * as path from "node:path";
+import { test, expect, signIn, waitForHydration } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+// The AI panel in the browser, with the offline Bayesian engine (no language model in the
+// test servers): "Ask the panel" and "Let the panel run".
+
+const docs = path.resolve(__dirname, "..", "..", "docs");
+const CASE = "rlq-pain-19m";
+
+async function start(page: Page, budget = "") {
+  await signIn(page, "physician", "secret", "/cases");
+  await page.goto("/cases");
+  await waitForHydration(page);
+  const card = page.locator(`article[data-case-id="${CASE}"]`);
+  if (budget) await card.getByLabel("Budget ($, optional)").fill(budget);
+  await card.getByRole("button", { name: "Start new encounter" }).click();
+  await page.waitForURL(/\/encounters\/[A-Za-z0-9_-]+$/);
+  await waitForHydration(page);
+  await expect(page.locator(".encounter[data-conn='open']")).toHaveCount(1);
+}
+
+test.describe("the AI panel", () => {
+  test("ask the panel: five roles, a proposal with reasons, one-click accept", async ({ page }) => {
+    await start(page);
+    const panel = page.getByTestId("ai-panel");
+    await panel.getByRole("button", { name: "Ask the panel" }).click();
+    const proposal = panel.getByTestId("panel-proposal");
+    await expect(proposal).toBeVisible();
+    for (const title of ["Dr. Hypothesis", "Dr. Test-Chooser", "Dr. Challenger", "Dr. Stewardship", "Dr. Checklist"]) {
+      await expect(proposal.locator("summary", { hasText: title })).toHaveCount(1);
+    }
+    // Each persona's part folds away.
+    const hypothesis = proposal.locator("details", { has: page.locator("summary", { hasText: "Dr. Hypothesis" }) });
+    await expect(hypothesis).toHaveAttribute("open", "");
+    await hypothesis.locator("summary").click();
+    await expect(hypothesis).not.toHaveAttribute("open", "");
+    await expect(proposal.locator(".proposal-line")).toContainText(/^(Ask|Order|Diagnose):/);
+    await expect(proposal).toContainText("Differential:");
+    await expect(page.getByTestId("total-spent")).toHaveText("$0.00");
+    await expect(page.getByTestId("differential-chart")).toHaveAttribute("data-turns", "1");
+
+    // Accept: the proposed step is sent like a typed one and answered in the transcript.
+    const before = await page.locator(".transcript > li:not(.pending)").count();
+    await proposal.locator(".panel-buttons button").first().click();
+    await expect(page.locator(".transcript > li:not(.pending)")).toHaveCount(before + 1);
+    await expect(page.locator(".transcript > li.pending")).toHaveCount(0);
+    await expect(panel.getByTestId("panel-proposal")).toHaveCount(0);
+    await expect(panel.locator(".panel-history > summary")).toHaveText("Earlier deliberations (1)");
+  });
+
+  test("let the panel run: turn by turn to a verdict, with the differential over the turns", async ({ page }) => {
+    await start(page, "1500");
+    const panel = page.getByTestId("ai-panel");
+    await panel.getByRole("button", { name: "Let the panel run" }).click();
+    await expect(page.getByRole("heading", { name: /^(Correct|Incorrect)/ })).toBeVisible();
+    const turns = Number(await page.getByTestId("differential-chart").getAttribute("data-turns"));
+    expect(turns).toBeGreaterThan(1);
+    await expect(page.locator(".transcript > li").last()).toContainText("Total cost");
+    await expect(panel.getByRole("button", { name: "Let the panel run" })).toBeDisabled();
+    // Reload: everything the panel did was saved.
+    await page.reload();
+    await waitForHydration(page);
+    await expect(page.getByTestId("differential-chart")).toHaveAttribute("data-turns", String(turns));
+    await expect(panel.locator(".panel-history > summary")).toHaveText(`Earlier deliberations (${turns})`);
+    if (test.info().project.name === "sqlite") {
+      await page.setViewportSize({ width: 1280, height: 1400 });
+      await panel.locator(".panel-history > summary").click();
+      await panel.screenshot({ path: path.join(docs, "panel.png") });
+    }
+  });
+});

@@ -1,0 +1,181 @@
+//! The AI panel over the socket with the offline engine (no language model configured):
+//! `panel` streams each persona and ends with the proposal, recorded but nothing charged;
+//! accepting it is an ordinary step; `panel_run` works the case turn by turn to a verdict,
+//! saved as it goes, on SQLite and PostgreSQL; a closed encounter and garbage are refused.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::ws::{exchange, next_json, send_text, ws_open, Socket};
+use common::{databases, demo_token, request, spawn_app};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+async fn open(addr: SocketAddr, token: &str, query: &str) -> Socket {
+    ws_open(addr, &format!("?token={token}{query}"), &[])
+        .await
+        .unwrap_or_else(|status| panic!("handshake refused with {status}"))
+}
+
+/// Sends a panel frame; every frame of the answer, the done or error frame last.
+async fn panel(socket: &mut Socket, frame: Value) -> Vec<Value> {
+    send_text(socket, &frame.to_string()).await;
+    let mut frames = Vec::new();
+    loop {
+        let next = next_json(socket).await;
+        let end = matches!(next["type"].as_str(), Some("done" | "error"));
+        frames.push(next);
+        if end {
+            return frames;
+        }
+    }
+}
+
+fn of_type<'a>(frames: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    frames.iter().filter(|f| f["type"] == kind).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn asking_the_panel_streams_the_personas_and_proposes_one_step() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let token = demo_token(app.addr).await;
+        let mut socket = open(app.addr, &token, "&new=1").await;
+        let frames = panel(&mut socket, json!({"action": "panel", "id": "p1"})).await;
+        let done = frames.last().unwrap();
+        assert_eq!(done["type"], "done", "{}: {done}", db.name);
+        assert_eq!(done["id"], "p1");
+        assert_eq!(done["cost"].as_f64(), Some(0.0), "advice is free");
+        assert_eq!(done["total_spent"].as_f64(), Some(0.0));
+        assert!(
+            done["reply"]
+                .as_str()
+                .unwrap()
+                .starts_with("The panel proposes"),
+            "{done}"
+        );
+        let personas: Vec<&str> = of_type(&frames, "panel")
+            .iter()
+            .map(|f| f["persona"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            personas,
+            [
+                "hypothesis",
+                "test-chooser",
+                "challenger",
+                "stewardship",
+                "checklist"
+            ]
+        );
+        assert!(of_type(&frames, "panel").iter().all(|f| f["id"] == "p1"));
+        let deliberation = of_type(&frames, "deliberation");
+        assert_eq!(deliberation.len(), 1);
+        let turn = deliberation[0];
+        assert_eq!(turn["turn"], 1);
+        assert_eq!(turn["at"], 0);
+        assert_eq!(turn["contributions"].as_array().unwrap().len(), 5);
+        assert!(!turn["differential"].as_array().unwrap().is_empty());
+
+        // Accepting the proposal is an ordinary step.
+        let (action, content) = match turn["proposal"]["type"].as_str().unwrap() {
+            "ask" => (
+                "question",
+                turn["proposal"]["questions"][0]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            ),
+            "order" => (
+                "test",
+                turn["proposal"]["tests"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            _ => (
+                "diagnosis",
+                turn["proposal"]["diagnosis"].as_str().unwrap().to_string(),
+            ),
+        };
+        let (_, step) = exchange(&mut socket, json!({"action": action, "content": content})).await;
+        assert_eq!(step["type"], "done", "{step}");
+
+        // The deliberation is kept in the encounter.
+        let id = done["encounter_id"].as_str().unwrap();
+        let response = request(
+            app.addr,
+            "GET",
+            &format!("/api/v1/encounters/{id}/export?format=json"),
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let text = response.json().to_string();
+        assert!(
+            text.contains("\"test-chooser\""),
+            "the personas are in the export: {text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn letting_the_panel_run_reaches_a_verdict_and_keeps_every_turn() {
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let token = demo_token(app.addr).await;
+        let mut socket = open(app.addr, &token, "&new=1&budget=2000").await;
+        let frames = panel(&mut socket, json!({"action": "panel_run", "id": 7})).await;
+        let done = frames.last().unwrap();
+        assert_eq!(done["type"], "done", "{}: {done}", db.name);
+        let verdict = &done["verdict"];
+        assert!(verdict["score"].as_u64().is_some(), "{done}");
+        let steps = of_type(&frames, "step");
+        let turns = of_type(&frames, "deliberation");
+        assert!(!steps.is_empty() && !turns.is_empty());
+        assert_eq!(steps.last().unwrap()["action"], "diagnosis");
+        let charged: f64 = steps.iter().map(|s| s["cost"].as_f64().unwrap()).sum();
+        assert!((charged - done["total_spent"].as_f64().unwrap()).abs() < 0.005);
+        assert!(done["total_spent"].as_f64().unwrap() <= 2000.0);
+        assert!((done["cost"].as_f64().unwrap() - charged).abs() < 0.005);
+
+        // Saved: the encounter is closed, and more steps are refused.
+        let (_, closed) = exchange(
+            &mut socket,
+            json!({"action": "question", "content": "Anything else?"}),
+        )
+        .await;
+        assert_eq!(closed["code"], "encounter_closed", "{closed}");
+        let again = panel(&mut socket, json!({"action": "panel_run"})).await;
+        assert_eq!(again.last().unwrap()["code"], "encounter_closed");
+        let list = request(
+            app.addr,
+            "GET",
+            "/api/v1/encounters",
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await;
+        assert!(list.body.contains("\"closed\""), "{}", list.body);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn panel_frames_with_garbage_are_refused_and_the_socket_stays() {
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let token = demo_token(app.addr).await;
+    let mut socket = open(app.addr, &token, "").await;
+    let (_, error) = exchange(&mut socket, json!({"action": "panel_go"})).await;
+    assert_eq!(error["code"], "invalid_action");
+    assert!(error["error"].as_str().unwrap().contains("panel_run"));
+    // Content is ignored by the panel; the socket still answers afterwards.
+    let frames = panel(&mut socket, json!({"action": "panel", "content": 42})).await;
+    assert_eq!(frames.last().unwrap()["code"], "invalid_content");
+    let frames = panel(&mut socket, json!({"action": "panel"})).await;
+    assert_eq!(frames.last().unwrap()["type"], "done");
+}
