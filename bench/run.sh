@@ -79,3 +79,14 @@ echo "== WebSocket (authenticated by token)"
 target/release/examples/ws_ping "ws://127.0.0.1:$port/api/v1/ws?token=$token" 5000 ping
 target/release/examples/ws_ping "ws://127.0.0.1:$port/api/v1/ws?token=$token" 2000 question
 echo "RSS at end: $(rss)"
+
+echo "== offline panel (dx0 run on every bundled case, unconstrained; process start-up included)"
+panel_db="sqlite:$dir/panel.db"
+"$bin" migrate --database "$panel_db" >/dev/null
+t0=$(date +%s%N)
+n=0
+for file in data/cases/*.json; do
+  "$bin" run "$(basename "$file" .json)" --database "$panel_db" --decisions-only >/dev/null
+  n=$((n + 1))
+done
+echo "$n cases in $(( ($(date +%s%N) - t0) / 1000000 )) ms"

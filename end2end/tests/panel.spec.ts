@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { test, expect, signIn, waitForHydration } from "./fixtures";
 import type { Page } from "@playwright/test";
@@ -8,11 +9,11 @@ import type { Page } from "@playwright/test";
 const docs = path.resolve(__dirname, "..", "..", "docs");
 const CASE = "rlq-pain-19m";
 
-async function start(page: Page, budget = "") {
-  await signIn(page, "physician", "secret", "/cases");
+async function start(page: Page, budget = "", caseId = CASE, signedIn = false) {
+  if (!signedIn) await signIn(page, "physician", "secret", "/cases");
   await page.goto("/cases");
   await waitForHydration(page);
-  const card = page.locator(`article[data-case-id="${CASE}"]`);
+  const card = page.locator(`article[data-case-id="${caseId}"]`);
   if (budget) await card.getByLabel("Budget ($, optional)").fill(budget);
   await card.getByRole("button", { name: "Start new encounter" }).click();
   await page.waitForURL(/\/encounters\/[A-Za-z0-9_-]+$/);
@@ -69,4 +70,24 @@ test.describe("the AI panel", () => {
       await panel.screenshot({ path: path.join(docs, "panel.png") });
     }
   });
+});
+
+const casesDir = path.resolve(__dirname, "..", "..", "data", "cases");
+const bundled: string[] = fs
+  .readdirSync(casesDir)
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => JSON.parse(fs.readFileSync(path.join(casesDir, f), "utf8")))
+  .filter((c) => typeof c.diagnosis === "string")
+  .map((c) => c.id);
+
+test("let the panel run reaches a verdict on every bundled case", async ({ page }) => {
+  test.setTimeout(300_000);
+  expect(bundled.length).toBeGreaterThanOrEqual(24);
+  await signIn(page, "physician", "secret", "/cases");
+  for (const id of bundled) {
+    await start(page, "", id, true);
+    await page.getByTestId("ai-panel").getByRole("button", { name: "Let the panel run" }).click();
+    await expect(page.getByRole("heading", { name: /^(Correct|Incorrect)/ }), id).toBeVisible();
+    await expect(page.getByTestId("verdict"), id).toContainText("True diagnosis");
+  }
 });
