@@ -120,6 +120,20 @@ async fn asking_the_panel_streams_the_personas_and_proposes_one_step() {
             text.contains("\"test-chooser\""),
             "the personas are in the export: {text}"
         );
+        let markdown = request(
+            app.addr,
+            "GET",
+            &format!("/api/v1/encounters/{id}/export?format=markdown"),
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await;
+        assert!(markdown.body.contains("## AI panel"), "{}", markdown.body);
+        assert!(
+            markdown.body.contains("- **Dr. Checklist:** "),
+            "{}",
+            markdown.body
+        );
     }
 }
 

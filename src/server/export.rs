@@ -53,6 +53,52 @@ pub fn markdown(id: &str, title: &str, summary: &str, state: &EncounterState) ->
             turn.cost
         ));
     }
+    if !state.panel.is_empty() {
+        out.push_str("\n## AI panel\n");
+        for turn in &state.panel {
+            let member = turn
+                .member
+                .map(|m| format!(" (panel {m})"))
+                .unwrap_or_default();
+            out.push_str(&format!("\n### Turn {}{member}\n\n", turn.turn));
+            for c in &turn.contributions {
+                out.push_str(&format!(
+                    "- **{}:** {}\n",
+                    crate::protocol::persona_title(&c.persona),
+                    c.text.trim().replace('\n', " ")
+                ));
+            }
+            let differential: Vec<String> = turn
+                .differential
+                .iter()
+                .map(|c| format!("{} {:.0}%", c.diagnosis, c.probability * 100.0))
+                .collect();
+            if !differential.is_empty() {
+                out.push_str(&format!(
+                    "\n**Differential:** {}\n",
+                    differential.join(" · ")
+                ));
+            }
+            let decision = match &turn.proposal {
+                crate::protocol::PanelProposal::Ask { questions } => {
+                    format!("ask {}", questions.join(" / "))
+                }
+                crate::protocol::PanelProposal::Order { tests } => {
+                    format!("order {}", tests.join("; "))
+                }
+                crate::protocol::PanelProposal::Diagnose {
+                    diagnosis,
+                    confidence,
+                } => {
+                    format!("diagnose {diagnosis} ({:.0}% sure)", confidence * 100.0)
+                }
+            };
+            out.push_str(&format!("**Decision:** {decision}. {}\n", turn.reasons));
+            for note in &turn.notes {
+                out.push_str(&format!("_{note}_\n"));
+            }
+        }
+    }
     if !state.ordered.is_empty() {
         out.push_str("\n## Tests\n\n| Test | CPT | Price |\n|---|---|---|\n");
         for t in &state.ordered {
