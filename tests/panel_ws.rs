@@ -193,3 +193,69 @@ async fn panel_frames_with_garbage_are_refused_and_the_socket_stays() {
     let frames = panel(&mut socket, json!({"action": "panel"})).await;
     assert_eq!(frames.last().unwrap()["type"], "done");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_a_model_the_llm_panel_streams_and_runs_and_a_failure_keeps_the_encounter() {
+    use dx0::llm::fake::{FakeLlm, FakeReply};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let cases = Arc::new(dx0::engine::library::bundled_cases().unwrap());
+    let broken = Arc::new(AtomicBool::new(false));
+    let (for_script, is_broken) = (cases.clone(), broken.clone());
+    let fake = FakeLlm::start(move |request| {
+        if is_broken.load(Ordering::SeqCst) {
+            FakeReply::Status {
+                status: 500,
+                retry_after: None,
+            }
+        } else {
+            common::panel::clinic(&for_script, request)
+        }
+    })
+    .await;
+    let client = dx0::llm::OpenAiClient::new(
+        dx0::llm::OpenAiConfig {
+            max_retries: 0,
+            ..dx0::llm::OpenAiConfig::new(fake.base_url(), "fake-model")
+        },
+        None,
+    )
+    .unwrap();
+    let clinic = dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
+        .with_llm(Arc::new(client));
+    let db = common::sqlite_db();
+    let app = common::spawn_app_with(
+        &db,
+        common::TestOptions {
+            clinic: Some(clinic),
+            ..common::TestOptions::default()
+        },
+    )
+    .await;
+    let token = demo_token(app.addr).await;
+
+    // A failing model: a clear error, nothing recorded or charged, the socket stays.
+    let mut socket = open(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
+    broken.store(true, Ordering::SeqCst);
+    let frames = panel(&mut socket, json!({"action": "panel_run", "id": 1})).await;
+    let error = frames.last().unwrap();
+    assert_eq!(error["code"], "internal", "{error}");
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("no member of the panel could be reached"),
+        "{error}"
+    );
+    broken.store(false, Ordering::SeqCst);
+
+    // Healthy: the personas stream (streamed by the model), then the run reaches the verdict.
+    let frames = panel(&mut socket, json!({"action": "panel_run", "id": 2})).await;
+    let done = frames.last().unwrap();
+    assert_eq!(done["type"], "done", "{done}");
+    assert_eq!(done["verdict"]["correct"], true, "{done}");
+    assert!(of_type(&frames, "panel").len() >= 5);
+    assert_eq!(of_type(&frames, "deliberation").len(), 3);
+    assert_eq!(of_type(&frames, "step").len(), 3);
+    assert_eq!(done["total_spent"].as_f64(), Some(307.77));
+}
