@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { test, expect, signIn, waitForHydration } from "./fixtures";
+import { test, expect, signIn, startFromLibrary, waitForHydration } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 // The physician's whole experience in the browser: library, encounter, verdict, history, export.
@@ -8,18 +8,6 @@ import type { Page } from "@playwright/test";
 const docs = path.resolve(__dirname, "..", "..", "docs");
 const DEFAULT_CASE = "rlq-pain-19m";
 const DEFAULT_TITLE = "Right lower quadrant pain in a 19-year-old man";
-
-/** Starts an encounter from the library card of `caseId`, with an optional budget. */
-async function startFromLibrary(page: Page, caseId: string, budget = "") {
-  await page.goto("/cases");
-  await waitForHydration(page);
-  const card = page.locator(`article[data-case-id="${caseId}"]`);
-  if (budget) await card.getByLabel("Budget ($, optional)").fill(budget);
-  await card.getByRole("button", { name: "Start new encounter" }).click();
-  await page.waitForURL(/\/encounters\/[A-Za-z0-9_-]+$/);
-  await waitForHydration(page);
-  await expect(page.locator(".encounter[data-conn='open']")).toHaveCount(1);
-}
 
 /** Picks Ask / Order test / Diagnose in the composer's radio group. */
 async function chooseAction(page: Page, action: "Ask" | "Order test" | "Diagnose") {

@@ -17,6 +17,18 @@ export async function signIn(page: Page, user = "physician", password = "secret"
   await expect(page.getByTestId("signed-in-user")).toHaveText(user);
 }
 
+/** Starts an encounter from the library card of `caseId`, with an optional budget. */
+export async function startFromLibrary(page: Page, caseId: string, budget = "") {
+  await page.goto("/cases");
+  await waitForHydration(page);
+  const card = page.locator(`article[data-case-id="${caseId}"]`);
+  if (budget) await card.getByLabel("Budget ($, optional)").fill(budget);
+  await card.getByRole("button", { name: "Start new encounter" }).click();
+  await page.waitForURL(/\/encounters\/[A-Za-z0-9_-]+$/);
+  await waitForHydration(page);
+  await expect(page.locator(".encounter[data-conn='open']")).toHaveCount(1);
+}
+
 /**
  * Every test fails on any console error or uncaught page error, in every page of its context.
  */

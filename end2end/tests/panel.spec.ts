@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { test, expect, signIn, waitForHydration } from "./fixtures";
+import { test, expect, signIn, startFromLibrary, waitForHydration } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 // The AI panel in the browser, with the offline Bayesian engine (no language model in the
@@ -9,16 +9,9 @@ import type { Page } from "@playwright/test";
 const docs = path.resolve(__dirname, "..", "..", "docs");
 const CASE = "rlq-pain-19m";
 
-async function start(page: Page, budget = "", caseId = CASE, signedIn = false) {
-  if (!signedIn) await signIn(page, "physician", "secret", "/cases");
-  await page.goto("/cases");
-  await waitForHydration(page);
-  const card = page.locator(`article[data-case-id="${caseId}"]`);
-  if (budget) await card.getByLabel("Budget ($, optional)").fill(budget);
-  await card.getByRole("button", { name: "Start new encounter" }).click();
-  await page.waitForURL(/\/encounters\/[A-Za-z0-9_-]+$/);
-  await waitForHydration(page);
-  await expect(page.locator(".encounter[data-conn='open']")).toHaveCount(1);
+async function start(page: Page, budget = "") {
+  await signIn(page, "physician", "secret", "/cases");
+  await startFromLibrary(page, CASE, budget);
 }
 
 test.describe("the AI panel", () => {
@@ -85,7 +78,7 @@ test("let the panel run reaches a verdict on every bundled case", async ({ page 
   expect(bundled.length).toBeGreaterThanOrEqual(24);
   await signIn(page, "physician", "secret", "/cases");
   for (const id of bundled) {
-    await start(page, "", id, true);
+    await startFromLibrary(page, id);
     await page.getByTestId("ai-panel").getByRole("button", { name: "Let the panel run" }).click();
     await expect(page.getByRole("heading", { name: /^(Correct|Incorrect)/ }), id).toBeVisible();
     await expect(page.getByTestId("verdict"), id).toContainText("True diagnosis");
