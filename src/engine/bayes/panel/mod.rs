@@ -5,7 +5,7 @@
 //! interface as the LLM panel.
 
 use super::knowledge::{Kind, Knowledge};
-use super::model::{entropy, gain, posterior, update, Evidence};
+use super::model::{entropy, gain, posterior, Evidence};
 use super::reading::{read_prepared, Prepared};
 use crate::engine::panel::{
     Brief, Candidate, Consensus, Deliberation, Panel, PanelAction, PanelUnavailable, Persona,
@@ -16,6 +16,10 @@ use crate::engine::text::normalize;
 use crate::protocol::{Action, Money, PanelContribution};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+
+mod explain;
+
+use explain::percent;
 
 /// Diagnose once the leading disease is at least this likely.
 pub const CONFIDENT: f64 = 0.85;
@@ -239,99 +243,6 @@ impl OfflinePanel {
         options.sort_by(|a, b| b.value().total_cmp(&a.value()));
         options
     }
-
-    /// The findings that most support disease `d` (by likelihood ratio against the rest).
-    fn support(&self, reading: &Reading, post: &[f64], d: usize) -> Vec<String> {
-        let kb = &self.kb;
-        let rest: f64 = 1.0 - post[d];
-        let mut scored: Vec<(f64, String)> = reading
-            .evidence
-            .iter()
-            .enumerate()
-            .filter_map(|(i, known)| {
-                let present = (*known)?;
-                let mine = kb.likelihood[d][i];
-                let others = if rest > 0.0 {
-                    post.iter()
-                        .enumerate()
-                        .filter(|(j, _)| *j != d)
-                        .map(|(j, p)| p * kb.likelihood[j][i])
-                        .sum::<f64>()
-                        / rest
-                } else {
-                    kb.findings[i].base
-                };
-                let (a, b) = if present {
-                    (mine, others)
-                } else {
-                    (1.0 - mine, 1.0 - others)
-                };
-                let ratio = (a / b.max(1e-9)).ln();
-                let label = &kb.findings[i].label;
-                Some((
-                    ratio,
-                    if present {
-                        label.clone()
-                    } else {
-                        format!("no {}", lower_first(label))
-                    },
-                ))
-            })
-            .filter(|(r, _)| *r > 0.2)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.into_iter().take(3).map(|(_, l)| l).collect()
-    }
-
-    /// The step that would most lower the leader `d` if its result went against it.
-    fn challenge(&self, options: &[Option_], post: &[f64], d: usize) -> Option<(String, f64)> {
-        let kb = &self.kb;
-        options
-            .iter()
-            .filter_map(|o| {
-                let findings: Vec<usize> = match &o.step {
-                    Step::Ask(q) => q.iter().map(|(_, i)| *i).collect(),
-                    Step::Order(_, f) => f.clone(),
-                };
-                findings
-                    .iter()
-                    .flat_map(|&f| {
-                        [true, false].map(|present| {
-                            let (after, p) = update(kb, post, f, present);
-                            (after[d], p, f, present)
-                        })
-                    })
-                    .filter(|(_, p, _, _)| *p > 0.02)
-                    .min_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(after, _, f, present)| {
-                        let what = match &o.step {
-                            Step::Order(test, _) => test.clone(),
-                            Step::Ask(_) => kb.findings[f].question.clone().unwrap_or_default(),
-                        };
-                        let outcome = if present {
-                            kb.findings[f].label.clone()
-                        } else {
-                            format!("no {}", lower_first(&kb.findings[f].label))
-                        };
-                        (format!("{what} — {outcome}"), after)
-                    })
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-    }
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
-            c.to_lowercase().chain(chars).collect()
-        }
-        _ => text.to_string(),
-    }
-}
-
-fn percent(p: f64) -> String {
-    format!("{:.0}%", p * 100.0)
 }
 
 /// The posterior restricted to its `k` most likely diseases, renormalised.
@@ -560,172 +471,4 @@ pub fn bundled_panel(prices: &PriceTable) -> Result<OfflinePanel, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::encounter::EncounterState;
-    use crate::engine::panel::Rules;
-    use crate::protocol::{OrderedTest, Turn};
-
-    /// Two diseases told apart by fever (a question) and a lipase (a $6.89 test).
-    fn kb() -> Arc<Knowledge> {
-        let text = r#"
-[[finding]]
-id = "fever"
-label = "Fever"
-kind = "exam"
-question = "Is there a fever?"
-present = ["fever"]
-absent = ["afebrile"]
-base = 0.1
-
-[[finding]]
-id = "lipase-high"
-label = "Lipase raised"
-kind = "test"
-test = "Lipase"
-analyte = ["lipase"]
-direction = "high"
-times = 3.0
-base = 0.05
-
-[[disease]]
-id = "pancreatitis"
-name = "Acute pancreatitis"
-specialty = "GI"
-prior = 0.5
-basis = "b"
-[disease.findings]
-fever = 0.3
-lipase-high = 0.95
-
-[[disease]]
-id = "gastritis"
-name = "Gastritis"
-specialty = "GI"
-prior = 0.5
-basis = "b"
-[disease.findings]
-fever = 0.3
-lipase-high = 0.02
-"#;
-        Arc::new(
-            Knowledge::parse(
-                &[("t.toml".into(), text.to_string())],
-                &PriceTable::bundled(),
-            )
-            .unwrap(),
-        )
-    }
-
-    fn open() -> Rules {
-        Rules {
-            may_ask: true,
-            may_order: true,
-            must_diagnose: None,
-        }
-    }
-
-    async fn decide(state: &EncounterState, rules: Rules) -> Deliberation {
-        let prices = PriceTable::bundled();
-        let brief = Brief {
-            summary: "A 40-year-old with epigastric pain.",
-            state,
-            prices: &prices,
-            visit_cost: Money(30000),
-            turn: 1,
-            max_turns: 10,
-            rules,
-            member: None,
-            previous: None,
-            feedback: None,
-        };
-        OfflinePanel::new(kb())
-            .deliberate(&brief, None)
-            .await
-            .unwrap()
-    }
-
-    fn with_lipase(result: &str) -> EncounterState {
-        let mut state = EncounterState::new(None);
-        state.ordered.push(OrderedTest {
-            name: "Lipase".into(),
-            cpt: "83690".into(),
-            price: Money(689),
-            result: result.into(),
-            estimate: false,
-        });
-        state
-    }
-
-    #[tokio::test]
-    async fn it_orders_the_test_that_separates_not_the_question_that_does_not() {
-        let d = decide(&EncounterState::new(None), open()).await;
-        // Fever is as likely in both: asking about it is worth nothing; the lipase decides.
-        assert_eq!(
-            d.consensus.action,
-            PanelAction::Order(vec!["Lipase".into()])
-        );
-        assert_eq!(d.contributions.len(), 5);
-        assert!(
-            d.contributions[1].text.contains("order Lipase ($6.89)"),
-            "{}",
-            d.contributions[1].text
-        );
-        assert!(
-            d.contributions[0].text.contains("Acute pancreatitis 50%"),
-            "{}",
-            d.contributions[0].text
-        );
-    }
-
-    #[tokio::test]
-    async fn it_diagnoses_once_the_result_is_in() {
-        let d = decide(&with_lipase("Lipase 1,240 U/L (ref 13–60)"), open()).await;
-        // 0.5×0.95 against 0.5×0.02: 97.9%.
-        assert!(
-            matches!(&d.consensus.action, PanelAction::Diagnose { diagnosis, confidence } if diagnosis == "Acute pancreatitis" && (*confidence - 0.98).abs() < 1e-9),
-            "{:?}",
-            d.consensus
-        );
-        let d = decide(&with_lipase("Lipase 32 U/L (ref 13–60)"), open()).await;
-        assert!(
-            matches!(&d.consensus.action, PanelAction::Diagnose { diagnosis, .. } if diagnosis == "Gastritis")
-        );
-        assert!(
-            d.contributions[0].text.contains("no lipase raised")
-                || d.contributions[0].text.contains("For Gastritis"),
-            "{}",
-            d.contributions[0].text
-        );
-    }
-
-    #[tokio::test]
-    async fn it_stops_when_told_and_when_nothing_is_affordable() {
-        let must = Rules {
-            may_ask: false,
-            may_order: false,
-            must_diagnose: Some("instant mode".into()),
-        };
-        let d = decide(&EncounterState::new(None), must).await;
-        assert!(matches!(d.consensus.action, PanelAction::Diagnose { .. }));
-        assert!(d
-            .consensus
-            .reasons
-            .contains("must diagnose now (instant mode)"));
-        // $5 left: the $6.89 lipase is out of reach, so the panel commits.
-        let mut poor = EncounterState::new(Some(Money(500)));
-        poor.transcript.push(Turn {
-            action: Action::Question,
-            content: "Is there a fever?".into(),
-            reply: "Afebrile.".into(),
-            cost: Money(0),
-        });
-        let d = decide(&poor, open()).await;
-        assert!(
-            matches!(d.consensus.action, PanelAction::Diagnose { .. }),
-            "{:?}",
-            d.consensus
-        );
-        assert!(d.consensus.reasons.contains("No affordable step"));
-    }
-}
+mod tests;
