@@ -67,30 +67,44 @@ async fn every_bundled_case_reaches_a_verdict_in_every_mode() {
 }
 
 #[test]
-fn dx0_run_uses_the_offline_panel_without_a_model() {
+fn dx0_run_uses_the_offline_panel_without_a_model_on_every_case() {
     let db = common::sqlite_db();
-    let output = common::dx0_command()
-        .args(["run", "rlq-pain-19m", "--database", &db.url])
+    let migrated = common::dx0_command()
+        .args(["migrate", "--database", &db.url])
         .output()
-        .expect("dx0 run");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("Panel: offline, mode unconstrained"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("Dr. Test-Chooser: Best steps by information per dollar"),
-        "{stdout}"
-    );
-    let lines: Vec<&str> = stdout.trim_end().lines().collect();
-    assert!(lines[lines.len() - 2].starts_with("Verdict: "), "{stdout}");
-    assert!(
-        lines[lines.len() - 1].starts_with("Total cost: $"),
-        "{stdout}"
-    );
+        .expect("dx0 migrate");
+    assert!(migrated.status.success());
+    for case in bundled_cases().expect("cases") {
+        let output = common::dx0_command()
+            .args(["run", &case.id, "--database", &db.url])
+            .output()
+            .expect("dx0 run");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{}: {stdout}\n{}",
+            case.id,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("Panel: offline, mode unconstrained"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("Dr. Test-Chooser: "), "{stdout}");
+        let lines: Vec<&str> = stdout.trim_end().lines().collect();
+        let verdict = if case.diagnosis.is_some() {
+            "Verdict: "
+        } else {
+            "Verdict: not judged"
+        };
+        assert!(
+            lines[lines.len() - 2].starts_with(verdict),
+            "{}: {stdout}",
+            case.id
+        );
+        assert!(
+            lines[lines.len() - 1].starts_with("Total cost: $"),
+            "{stdout}"
+        );
+    }
 }
