@@ -8,7 +8,7 @@ use crate::engine::encounter::EncounterState;
 use crate::engine::panel::{run_panel, LlmPanel, Panel, Persona, RunEvent, RunOptions, RunOutcome};
 use crate::engine::Case;
 use crate::llm::LlmClient;
-use crate::protocol::{Action, Money, PanelProposal, PanelTurn, Turn};
+use crate::protocol::{Action, Money, PanelTurn, Turn};
 use crate::server::Clinic;
 use crate::store::{self, Store};
 use anyhow::{anyhow, bail};
@@ -181,24 +181,9 @@ fn deliberation(turn: &PanelTurn, show_personas: bool) -> String {
         }
     }
     if !turn.differential.is_empty() {
-        let list: Vec<String> = turn
-            .differential
-            .iter()
-            .map(|c| format!("{} {:.0}%", c.diagnosis, c.probability * 100.0))
-            .collect();
-        out.push_str(&format!("  Differential: {}\n", list.join(" · ")));
+        out.push_str(&format!("  Differential: {}\n", turn.differential_text()));
     }
-    let decision = match &turn.proposal {
-        PanelProposal::Ask { questions } => format!("ask {}", questions.join(" / ")),
-        PanelProposal::Order { tests } => format!("order {}", tests.join("; ")),
-        PanelProposal::Diagnose {
-            diagnosis,
-            confidence,
-        } => format!(
-            "diagnose {diagnosis} (confidence {:.0}%)",
-            confidence * 100.0
-        ),
-    };
+    let decision = turn.proposal.describe();
     out.push_str(&format!(
         "  Decision: {decision}\n  Because: {}\n",
         turn.reasons

@@ -14,7 +14,10 @@ pub use encounter::{
     CaseCard, EncounterSummary, EncounterView, OrderedTest, StartOutcome, TestPrice, Turn,
 };
 pub use money::Money;
-pub use panel::{persona_title, PanelCandidate, PanelContribution, PanelProposal, PanelTurn};
+pub use panel::{
+    persona_title, DeliberationFrame, PanelCandidate, PanelContribution, PanelProposal, PanelTurn,
+    PanelWordsFrame, StepFrame,
+};
 pub use time::format_unix_utc;
 
 use serde::{Deserialize, Serialize};
@@ -225,45 +228,6 @@ pub enum ServerFrame {
     Deliberation(DeliberationFrame),
     /// A step the panel took in `panel_run`, with its answer and the running costs.
     Step(StepFrame),
-}
-
-/// A piece of one persona's contribution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PanelWordsFrame {
-    /// The persona's key.
-    pub persona: String,
-    /// The new text.
-    pub text: String,
-    /// The client frame's `id`, echoed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Value>,
-}
-
-/// One complete panel turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliberationFrame {
-    /// The turn, as kept in the encounter.
-    #[serde(flatten)]
-    pub turn: PanelTurn,
-    /// The client frame's `id`, echoed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Value>,
-}
-
-/// One step taken by the panel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepFrame {
-    /// The step.
-    #[serde(flatten)]
-    pub step: Turn,
-    /// The encounter's total spend.
-    pub total_spent: Money,
-    /// What is left of the budget, only when a budget is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remaining_budget: Option<Money>,
-    /// The client frame's `id`, echoed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<Value>,
 }
 
 /// A chunk of a streamed reply (`done: false`).

@@ -1,7 +1,9 @@
 //! What the AI panel said in one turn: each persona's contribution, the differential and the
 //! one action agreed on. Kept in the encounter's state and shown to physicians.
 
+use super::{Money, Turn};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// One persona's words in one turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +50,34 @@ pub enum PanelProposal {
     },
 }
 
+impl PanelProposal {
+    /// The kind of step, capitalised: `Ask`, `Order`, `Diagnose`.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            PanelProposal::Ask { .. } => "Ask",
+            PanelProposal::Order { .. } => "Order",
+            PanelProposal::Diagnose { .. } => "Diagnose",
+        }
+    }
+
+    /// What the step names: the questions, the tests, or the diagnosis with its confidence.
+    pub fn detail(&self) -> String {
+        match self {
+            PanelProposal::Ask { questions } => questions.join(" / "),
+            PanelProposal::Order { tests } => tests.join("; "),
+            PanelProposal::Diagnose {
+                diagnosis,
+                confidence,
+            } => format!("{diagnosis} ({:.0}% sure)", confidence * 100.0),
+        }
+    }
+
+    /// The step in words: "ask Q1 / Q2", "order T1; T2", "diagnose D (80% sure)".
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.verb().to_lowercase(), self.detail())
+    }
+}
+
 /// One turn of deliberation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PanelTurn {
@@ -71,6 +101,17 @@ pub struct PanelTurn {
     pub notes: Vec<String>,
 }
 
+impl PanelTurn {
+    /// The differential in words: "A 60% · B 20%" (empty when there is none).
+    pub fn differential_text(&self) -> String {
+        self.differential
+            .iter()
+            .map(|c| format!("{} {:.0}%", c.diagnosis, c.probability * 100.0))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 /// The name shown for a persona's key.
 pub fn persona_title(key: &str) -> &'static str {
     match key {
@@ -81,4 +122,45 @@ pub fn persona_title(key: &str) -> &'static str {
         "checklist" => "Dr. Checklist",
         _ => "A panel member",
     }
+}
+
+// The panel's socket frames (answers to the `panel` and `panel_run` actions).
+
+/// A piece of one persona's contribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelWordsFrame {
+    /// The persona's key.
+    pub persona: String,
+    /// The new text.
+    pub text: String,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// One complete panel turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliberationFrame {
+    /// The turn, as kept in the encounter.
+    #[serde(flatten)]
+    pub turn: PanelTurn,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+}
+
+/// One step taken by the panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepFrame {
+    /// The step.
+    #[serde(flatten)]
+    pub step: Turn,
+    /// The encounter's total spend.
+    pub total_spent: Money,
+    /// What is left of the budget, only when a budget is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_budget: Option<Money>,
+    /// The client frame's `id`, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
 }

@@ -68,31 +68,13 @@ pub fn markdown(id: &str, title: &str, summary: &str, state: &EncounterState) ->
                     c.text.trim().replace('\n', " ")
                 ));
             }
-            let differential: Vec<String> = turn
-                .differential
-                .iter()
-                .map(|c| format!("{} {:.0}%", c.diagnosis, c.probability * 100.0))
-                .collect();
-            if !differential.is_empty() {
+            if !turn.differential.is_empty() {
                 out.push_str(&format!(
                     "\n**Differential:** {}\n",
-                    differential.join(" · ")
+                    turn.differential_text()
                 ));
             }
-            let decision = match &turn.proposal {
-                crate::protocol::PanelProposal::Ask { questions } => {
-                    format!("ask {}", questions.join(" / "))
-                }
-                crate::protocol::PanelProposal::Order { tests } => {
-                    format!("order {}", tests.join("; "))
-                }
-                crate::protocol::PanelProposal::Diagnose {
-                    diagnosis,
-                    confidence,
-                } => {
-                    format!("diagnose {diagnosis} ({:.0}% sure)", confidence * 100.0)
-                }
-            };
+            let decision = turn.proposal.describe();
             out.push_str(&format!("**Decision:** {decision}. {}\n", turn.reasons));
             for note in &turn.notes {
                 out.push_str(&format!("_{note}_\n"));

@@ -10,7 +10,7 @@ use crate::engine::panel::{consult, run_turn, Mode, RunEvent, RunOptions, TurnEn
 use crate::engine::EncounterState;
 use crate::error::AppError;
 use crate::protocol::{
-    DeliberationFrame, DoneFrame, ErrorCode, Money, PanelProposal, PanelWordsFrame, ServerFrame,
+    DeliberationFrame, DoneFrame, ErrorCode, ErrorFrame, Money, PanelWordsFrame, ServerFrame,
     StepFrame,
 };
 use crate::store::SessionRecord;
@@ -37,24 +37,6 @@ pub async fn panel(
     }
 }
 
-fn proposal_text(proposal: &PanelProposal) -> String {
-    match proposal {
-        PanelProposal::Ask { questions } => {
-            format!("The panel proposes to ask: {}", questions.join(" / "))
-        }
-        PanelProposal::Order { tests } => {
-            format!("The panel proposes to order: {}", tests.join("; "))
-        }
-        PanelProposal::Diagnose {
-            diagnosis,
-            confidence,
-        } => format!(
-            "The panel proposes the diagnosis {diagnosis} (confidence {:.0}%).",
-            confidence * 100.0
-        ),
-    }
-}
-
 async fn try_panel(
     state: &AppState,
     session: &SessionRecord,
@@ -66,24 +48,23 @@ async fn try_panel(
     let send = |frame: ServerFrame| {
         let _ = out.send(frame);
     };
+    let fail = |code: ErrorCode, message: &str| {
+        send(ServerFrame::Error(ErrorFrame::new(
+            code,
+            message,
+            id.clone(),
+        )))
+    };
     let record = encounter_for(state, session, target).await?;
     let Some(case) = load_case(state, &record.case_id).await? else {
-        error(
-            ErrorCode::Internal,
-            "the case of this encounter is gone",
-            id,
-        )
-        .into_iter()
-        .for_each(send);
+        fail(ErrorCode::Internal, "the case of this encounter is gone");
         return Ok(());
     };
     let mut encounter: EncounterState = serde_json::from_str(&record.state).map_err(|e| {
         AppError::Internal(format!("encounter {} is stored malformed: {e}", record.id))
     })?;
     if encounter.status == Status::Closed {
-        error(ErrorCode::EncounterClosed, "encounter closed", id)
-            .into_iter()
-            .for_each(send);
+        fail(ErrorCode::EncounterClosed, "encounter closed");
         return Ok(());
     }
     let engine = state.clinic.engine(&case);
@@ -134,22 +115,18 @@ async fn try_panel(
     if !run {
         return match consult(&engine, &mut encounter, panel, &options, None, Some(&sink)).await {
             Err(why) => {
-                error(ErrorCode::Internal, why, id.clone())
-                    .into_iter()
-                    .for_each(send);
+                fail(ErrorCode::Internal, &why);
                 Ok(())
             }
             Ok(_) => {
                 if !save(state, &record.id, version, &encounter).await? {
-                    error(ErrorCode::Conflict, CONFLICT, id.clone())
-                        .into_iter()
-                        .for_each(send);
+                    fail(ErrorCode::Conflict, CONFLICT);
                     return Ok(());
                 }
                 let text = encounter
                     .panel
                     .last()
-                    .map(|t| proposal_text(&t.proposal))
+                    .map(|t| format!("The panel proposes to {}.", t.proposal.describe()))
                     .unwrap_or_default();
                 send(done(&encounter, text, Money(0), None));
                 Ok(())
@@ -172,9 +149,7 @@ async fn try_panel(
         )
         .await;
         if !save(state, &record.id, version, &encounter).await? {
-            error(ErrorCode::Conflict, CONFLICT, id.clone())
-                .into_iter()
-                .for_each(send);
+            fail(ErrorCode::Conflict, CONFLICT);
             return Ok(());
         }
         version += 1;
@@ -200,20 +175,15 @@ async fn try_panel(
                 return Ok(());
             }
             TurnEnd::Stopped(why) => {
-                error(ErrorCode::Internal, why, id.clone())
-                    .into_iter()
-                    .for_each(send);
+                fail(ErrorCode::Internal, &why);
                 return Ok(());
             }
             TurnEnd::Proposed(_) => break,
         }
     }
-    error(
+    fail(
         ErrorCode::Internal,
         "The panel did not reach a diagnosis within its turns; everything it did is saved.",
-        id,
-    )
-    .into_iter()
-    .for_each(send);
+    );
     Ok(())
 }

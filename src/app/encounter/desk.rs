@@ -76,6 +76,23 @@ impl Desk {
         });
     }
 
+    /// Sends `frame` with the next id; when not connected, says so with `offline` and returns
+    /// false.
+    fn send_frame(self, mut frame: serde_json::Value, offline: &str) -> bool {
+        let id = self.next_id.with_value(|n| *n);
+        self.next_id.set_value(id + 1);
+        frame["id"] = id.into();
+        if !self.link.send(&frame.to_string()) {
+            self.notice.set(Some(Notice {
+                kind: "offline".into(),
+                text: offline.into(),
+            }));
+            return false;
+        }
+        self.notice.set(None);
+        true
+    }
+
     /// Sends a step the panel proposed, as if typed.
     pub(super) fn send_step(self, action: Action, content: String) {
         self.action.set(action);
@@ -88,18 +105,13 @@ impl Desk {
         if self.pending.read_untracked().is_some() || self.panel_busy.read_untracked().is_some() {
             return;
         }
-        let id = self.next_id.with_value(|n| *n);
-        self.next_id.set_value(id + 1);
         let action = if run { "panel_run" } else { "panel" };
-        let frame = serde_json::json!({ "action": action, "id": id });
-        if !self.link.send(&frame.to_string()) {
-            self.notice.set(Some(Notice {
-                kind: "offline".into(),
-                text: "Not connected yet. Try again in a moment.".into(),
-            }));
+        if !self.send_frame(
+            serde_json::json!({ "action": action }),
+            "Not connected yet. Try again in a moment.",
+        ) {
             return;
         }
-        self.notice.set(None);
         self.panel_words.set(Vec::new());
         self.panel_busy.set(Some(run));
     }
@@ -118,21 +130,12 @@ impl Desk {
             return;
         }
         let action = self.action.get_untracked();
-        let id = self.next_id.with_value(|n| *n);
-        self.next_id.set_value(id + 1);
-        let frame = serde_json::json!({
-            "action": action,
-            "content": content,
-            "id": id,
-        });
-        if !self.link.send(&frame.to_string()) {
-            self.notice.set(Some(Notice {
-                kind: "offline".into(),
-                text: "Not connected yet; your text is kept. Try again in a moment.".into(),
-            }));
+        if !self.send_frame(
+            serde_json::json!({ "action": action, "content": content }),
+            "Not connected yet; your text is kept. Try again in a moment.",
+        ) {
             return;
         }
-        self.notice.set(None);
         self.suggestions.set(Vec::new());
         self.draft.set(String::new());
         self.pending.set(Some(Pending {

@@ -70,14 +70,7 @@ fn LiveWords(desk: Desk) -> impl IntoView {
 }
 
 fn proposal_line(proposal: &PanelProposal) -> String {
-    match proposal {
-        PanelProposal::Ask { questions } => format!("Ask: {}", questions.join(" / ")),
-        PanelProposal::Order { tests } => format!("Order: {}", tests.join("; ")),
-        PanelProposal::Diagnose {
-            diagnosis,
-            confidence,
-        } => format!("Diagnose: {diagnosis} ({:.0}% sure)", confidence * 100.0),
-    }
+    format!("{}: {}", proposal.verb(), proposal.detail())
 }
 
 /// The newest deliberation while it can still be acted on: its contributions, the proposal,
@@ -138,12 +131,7 @@ fn Proposal(desk: Desk) -> impl IntoView {
 /// One turn's contributions (collapsible), its differential and notes.
 #[component]
 fn TurnBody(turn: PanelTurn, open: bool) -> impl IntoView {
-    let differential = turn
-        .differential
-        .iter()
-        .map(|c| format!("{} {:.0}%", c.diagnosis, c.probability * 100.0))
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let differential = turn.differential_text();
     view! {
         <div class="panel-turn">
             {turn

@@ -24,6 +24,28 @@ pub enum PanelAction {
     },
 }
 
+impl PanelAction {
+    /// The action as it is kept and shown.
+    pub fn proposal(&self) -> crate::protocol::PanelProposal {
+        use crate::protocol::PanelProposal;
+        match self {
+            PanelAction::Ask(questions) => PanelProposal::Ask {
+                questions: questions.clone(),
+            },
+            PanelAction::Order(tests) => PanelProposal::Order {
+                tests: tests.clone(),
+            },
+            PanelAction::Diagnose {
+                diagnosis,
+                confidence,
+            } => PanelProposal::Diagnose {
+                diagnosis: diagnosis.clone(),
+                confidence: *confidence,
+            },
+        }
+    }
+}
+
 /// One entry of the differential.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {

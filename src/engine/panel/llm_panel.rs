@@ -5,7 +5,7 @@
 //! then the brief's safe fallback.
 
 use super::brief::Brief;
-use super::consensus::{parse_consensus, Consensus, PanelAction};
+use super::consensus::{parse_consensus, Consensus};
 use super::personas::Persona;
 use super::{Deliberation, Panel, PanelUnavailable, PersonaSink};
 use crate::llm::{ChatMessage, ChatRequest, LlmClient, LlmError};
@@ -143,14 +143,6 @@ fn unusable(err: &LlmError) -> bool {
     matches!(err, LlmError::Malformed(_) | LlmError::Empty)
 }
 
-fn describe(action: &PanelAction) -> String {
-    match action {
-        PanelAction::Ask(q) => format!("ask \"{}\"", q.join("\"; \"")),
-        PanelAction::Order(t) => format!("order {}", t.join("; ")),
-        PanelAction::Diagnose { diagnosis, .. } => format!("diagnose {diagnosis}"),
-    }
-}
-
 #[async_trait::async_trait]
 impl Panel for LlmPanel {
     fn engine(&self) -> &'static str {
@@ -270,7 +262,7 @@ impl Panel for LlmPanel {
         let consensus = brief.fallback(parsed.as_ref());
         notes.push(format!(
             "The consensus answer was unusable twice ({problem}); the panel fell back to a safe action: {}.",
-            describe(&consensus.action)
+            consensus.action.proposal().describe()
         ));
         Ok(Deliberation {
             contributions,

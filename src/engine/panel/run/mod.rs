@@ -10,7 +10,7 @@ use super::consensus::{Consensus, PanelAction};
 use super::vote::{Ballot, Tally};
 use super::{Panel, Persona};
 use crate::engine::encounter::{EncounterState, Engine, Status};
-use crate::protocol::{Action, ErrorCode, PanelCandidate, PanelProposal, PanelTurn, Turn, Verdict};
+use crate::protocol::{Action, ErrorCode, PanelCandidate, PanelTurn, Turn, Verdict};
 
 /// How the panel may work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,24 +135,6 @@ fn to_candidates(consensus: &Consensus) -> Vec<PanelCandidate> {
             probability: c.probability,
         })
         .collect()
-}
-
-fn to_proposal(action: &PanelAction) -> PanelProposal {
-    match action {
-        PanelAction::Ask(questions) => PanelProposal::Ask {
-            questions: questions.clone(),
-        },
-        PanelAction::Order(tests) => PanelProposal::Order {
-            tests: tests.clone(),
-        },
-        PanelAction::Diagnose {
-            diagnosis,
-            confidence,
-        } => PanelProposal::Diagnose {
-            diagnosis: diagnosis.clone(),
-            confidence: *confidence,
-        },
-    }
 }
 
 /// What a stopped run leaves behind, in words.
@@ -287,7 +269,7 @@ pub async fn consult(
         at: state.transcript.len(),
         contributions: deliberation.contributions,
         differential: to_candidates(&consensus),
-        proposal: to_proposal(&consensus.action),
+        proposal: consensus.action.proposal(),
         reasons: consensus.reasons.clone(),
         notes,
     });
