@@ -112,7 +112,7 @@ fn free_text_case(
 }
 
 /// Cases from one JSON document, or what is wrong with it (`origin` names the file).
-pub(crate) fn from_json(origin: &str, text: &str) -> Result<Vec<Case>, Vec<String>> {
+pub fn from_json(origin: &str, text: &str) -> Result<Vec<Case>, Vec<String>> {
     let value: Value =
         serde_json::from_str(text).map_err(|e| vec![format!("{origin}: not valid JSON: {e}")])?;
     let records = match value {

@@ -6,7 +6,9 @@
 
 use super::case::Case;
 use super::gatekeeper::results::{label, recorded};
-use super::gatekeeper::{asks_for_diagnosis, Gatekeeper, LeakGuard, Unavailable, NOTHING, REFUSAL};
+use super::gatekeeper::{
+    asks_for_diagnosis, Gatekeeper, LeakGuard, Report, ResultSource, Unavailable, NOTHING, REFUSAL,
+};
 use super::prices::{PriceTable, PricedTest};
 use super::retrieval::sentences;
 use crate::llm::{ChatMessage, ChatRequest, LlmClient};
@@ -109,10 +111,13 @@ impl Gatekeeper for LlmGatekeeper {
         case: &Case,
         test: &PricedTest,
         prices: &PriceTable,
-    ) -> Result<String, Unavailable> {
+    ) -> Result<Report, Unavailable> {
         let guard = LeakGuard::for_case(case);
-        if let Some(report) = recorded(case, &guard, test, prices) {
-            return Ok(report);
+        if let Some(text) = recorded(case, &guard, test, prices) {
+            return Ok(Report {
+                text,
+                source: ResultSource::Case,
+            });
         }
         let prompt = format!(
             "The physician ordered: {} (CPT {}). The case does not list this test. Write its \
@@ -122,10 +127,9 @@ impl Gatekeeper for LlmGatekeeper {
             test.name, test.cpt
         );
         let text = self.ask(case, prompt).await?;
-        Ok(format!(
-            "{}: {}",
-            label(&guard, test),
-            guarded(&guard, &text)
-        ))
+        Ok(Report {
+            text: format!("{}: {}", label(&guard, test), guarded(&guard, &text)),
+            source: ResultSource::Synthesised,
+        })
     }
 }

@@ -30,6 +30,38 @@ pub struct OrderedTest {
     /// True when the price is an estimate.
     #[serde(default)]
     pub estimate: bool,
+    /// Whether the report is the case's own, synthesised, or not available in the case record.
+    #[serde(default, skip_serializing_if = "ResultSource::is_case")]
+    pub source: ResultSource,
+}
+
+/// Where a test's report came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultSource {
+    /// The case's own result.
+    #[default]
+    Case,
+    /// Written for a test the case does not list, consistent with the case.
+    Synthesised,
+    /// The case record holds no result, and none could be written consistently.
+    Unavailable,
+}
+
+impl ResultSource {
+    /// True for the case's own result.
+    pub fn is_case(&self) -> bool {
+        *self == ResultSource::Case
+    }
+
+    /// How the record marks a report that is not the case's own, if it is not.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            ResultSource::Case => None,
+            ResultSource::Synthesised => Some("not in the case record: synthesised"),
+            ResultSource::Unavailable => Some("not in the case record"),
+        }
+    }
 }
 
 /// A case as the library lists it (never its findings or diagnosis).

@@ -2,7 +2,7 @@
 //! and the step function that applies an action to it. A refused step changes nothing.
 
 use super::case::Case;
-use super::gatekeeper::Gatekeeper;
+use super::gatekeeper::{Gatekeeper, Report};
 use super::judge::Judge;
 use super::prices::{Lookup, PriceTable, PricedTest};
 use crate::protocol::{Action, ErrorCode, Money, PanelTurn, Verdict};
@@ -251,9 +251,12 @@ impl EncounterState {
                 .iter()
                 .chain(results.iter())
                 .find(|o| o.name == test.name)
-                .map(|o| o.result.clone());
-            let result = match previous {
-                Some(result) => result,
+                .map(|o| Report {
+                    text: o.result.clone(),
+                    source: o.source,
+                });
+            let report = match previous {
+                Some(report) => report,
                 None => engine
                     .gatekeeper
                     .result(engine.case, test, engine.prices)
@@ -264,8 +267,9 @@ impl EncounterState {
                 name: test.name.clone(),
                 cpt: test.cpt.clone(),
                 price: test.price,
-                result,
+                result: report.text,
                 estimate: *estimate,
+                source: report.source,
             });
         }
         self.in_visit = false;
@@ -277,6 +281,8 @@ impl EncounterState {
                         "{} [${}, estimated: CPT {} is not in the price table]",
                         t.result, t.price, t.cpt
                     )
+                } else if let Some(note) = t.source.note() {
+                    format!("{} [{note}] [${}]", t.result, t.price)
                 } else {
                     format!("{} [${}]", t.result, t.price)
                 }

@@ -213,11 +213,16 @@ async fn a_different_test_sharing_a_cpt_code_gets_its_own_result() {
     let c3 = s.step(&engine, Action::Test, "C3").await.unwrap();
     assert!(c3.reply.contains("C3 42"), "{}", c3.reply);
     let c4 = s.step(&engine, Action::Test, "C4").await.unwrap();
+    // The case lists no C4 and names no diagnosis: its result is not in the record, and never
+    // C3's.
     assert!(
-        c4.reply.starts_with("Complement C4: C4 25"),
+        c4.reply.starts_with("Complement C4: not available in this case record")
+            && !c4.reply.contains("42"),
         "C4 is not C3's report: {}",
         c4.reply
     );
+    assert_eq!(s.ordered[1].source, crate::protocol::ResultSource::Unavailable);
+    assert_eq!(s.ordered[0].source, crate::protocol::ResultSource::Case);
     // The same row again repeats its stored report.
     let again = s
         .step(&engine, Action::Test, "Complement C3")
@@ -243,7 +248,7 @@ impl crate::engine::Gatekeeper for Flaky {
         case: &Case,
         test: &crate::engine::prices::PricedTest,
         prices: &PriceTable,
-    ) -> Result<String, Unavailable> {
+    ) -> Result<crate::engine::gatekeeper::Report, Unavailable> {
         if test.name == "Lipase" {
             return Err(Unavailable("The language model did not answer.".into()));
         }

@@ -2,17 +2,22 @@
 //! answer passes the leak guard, which withholds any text naming the diagnosis, a synonym, or a
 //! teaching point.
 
+mod ask;
+mod describe;
 mod diagnosis;
 mod findings;
 mod guard;
+mod items;
 pub(crate) mod results;
-mod scoring;
+mod select;
+pub mod unlisted;
 
 pub use diagnosis::asks_for_diagnosis;
 pub use guard::LeakGuard;
 
 use super::case::Case;
 use super::prices::{PriceTable, PricedTest};
+pub use crate::protocol::ResultSource;
 
 /// What the gatekeeper says when a question asks for the diagnosis.
 pub const REFUSAL: &str = "I can only report findings. The diagnosis is yours to make: ask about \
@@ -25,23 +30,33 @@ pub const NOTHING: &str = "The case holds no information on that.";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unavailable(pub String);
 
+/// A test's report and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The report as shown.
+    pub text: String,
+    /// The case's own, synthesised, or not available.
+    pub source: ResultSource,
+}
+
 /// Answers questions and test orders from a case.
 #[async_trait::async_trait]
 pub trait Gatekeeper: Send + Sync {
     /// Answers one question.
     async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable>;
-    /// Reports one test's result (the case's, or a normal one for a real test it does not list);
-    /// `prices` tells which other rows share the test's CPT code.
+    /// Reports one test's result (the case's, or one consistent with the case for a real test
+    /// it does not list); `prices` tells which other rows share the test's CPT code.
     async fn result(
         &self,
         case: &Case,
         test: &PricedTest,
         prices: &PriceTable,
-    ) -> Result<String, Unavailable>;
+    ) -> Result<Report, Unavailable>;
 }
 
-/// The offline gatekeeper: keyword and fuzzy matching over structured findings, ranked sentence
-/// retrieval over free text.
+/// The offline gatekeeper: questions widened through the clinical lexicon and matched against
+/// every item of the case (findings, or sentences of a free-text case); tests found under any
+/// name.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineGatekeeper;
 
@@ -56,7 +71,7 @@ impl Gatekeeper for OfflineGatekeeper {
         case: &Case,
         test: &PricedTest,
         prices: &PriceTable,
-    ) -> Result<String, Unavailable> {
+    ) -> Result<Report, Unavailable> {
         Ok(OfflineGatekeeper::result(self, case, test, prices))
     }
 }
@@ -68,21 +83,14 @@ impl OfflineGatekeeper {
             return REFUSAL.to_string();
         }
         let guard = LeakGuard::for_case(case);
-        let answers: Vec<String> = findings::questions(question)
-            .into_iter()
-            .map(|q| {
-                if asks_for_diagnosis(q) {
-                    REFUSAL.to_string()
-                } else {
-                    guard.filter(
-                        findings::answer_one(case, &guard, q)
-                            .unwrap_or_else(|| NOTHING.to_string()),
-                    )
-                }
-            })
-            .collect();
+        let items = items::items(case, &guard);
         let mut unique: Vec<String> = Vec::new();
-        for answer in answers {
+        for q in findings::questions(question) {
+            let answer = if asks_for_diagnosis(q) {
+                REFUSAL.to_string()
+            } else {
+                guard.filter(findings::answer_one(&items, q).unwrap_or_else(|| NOTHING.to_string()))
+            };
             if !unique.contains(&answer) {
                 unique.push(answer);
             }
@@ -91,7 +99,7 @@ impl OfflineGatekeeper {
     }
 
     /// Reports one test's result.
-    pub fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> String {
+    pub fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> Report {
         results::report(case, &LeakGuard::for_case(case), test, prices)
     }
 }

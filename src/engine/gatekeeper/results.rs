@@ -1,24 +1,80 @@
-//! Reporting a test's result: the case's own, else the case text's, else the table's normal report.
+//! Reporting a test's result. The case's own entry for the ordered test is found under any
+//! name (the table row's name or aliases, its CPT code, a name that resolves to the same row, a
+//! study of the same modality, site and specimen, an analyte inside a listed panel, or a panel's
+//! parts listed one by one); a free-text case reports only sentences that name the test. Only
+//! when the case holds nothing is a result synthesised (see `unlisted`).
 
-use super::LeakGuard;
+use super::describe::describe;
+use super::items::reporting_sentences;
+use super::{unlisted, LeakGuard, Report};
 use crate::engine::case::{Case, CaseTest};
+use crate::engine::lexicon::Lexicon;
 use crate::engine::prices::{Lookup, PriceTable, PricedTest};
-use crate::engine::retrieval::SentenceIndex;
-use crate::engine::text::normalize;
+use crate::engine::text::{normalize, terms};
+use crate::protocol::ResultSource;
+use std::sync::LazyLock;
 
-/// The case's result for a priced test. A case test named by the row's name or an alias answers
-/// it; so does one whose own name resolves to that row ("PT/INR", "CT angiography of the
-/// chest"). The CPT code alone is trusted only when no other row shares it: troponin I and T,
-/// BNP and NT-proBNP, throat and CSF cultures are different tests under one code.
-pub(super) fn case_test<'a>(
-    case: &'a Case,
-    test: &PricedTest,
-    prices: &PriceTable,
-) -> Option<&'a CaseTest> {
-    let names: Vec<String> = std::iter::once(&test.name)
+/// The bundled list of panels and their components.
+const BUNDLED_PANELS: &str = include_str!("../../../data/lexicon/panels.txt");
+
+static PANELS: LazyLock<Lexicon> = LazyLock::new(|| {
+    crate::engine::lexicon::parse(BUNDLED_PANELS).unwrap_or_else(|problems| {
+        tracing::error!(?problems, "the bundled panel list is malformed");
+        Lexicon::default()
+    })
+});
+
+/// The components of a panel row (normalised names), if it is one.
+fn components(test: &PricedTest) -> Vec<String> {
+    let panels = &*PANELS;
+    panels
+        .groups_of(&test.name)
+        .iter()
+        .map(|&g| panels.group(g))
+        .filter(|g| g.phrases[0] == normalize(&test.name))
+        .flat_map(|g| g.phrases[1..].iter().cloned())
+        .collect()
+}
+
+/// Every name a row goes by, normalised.
+fn names_of(test: &PricedTest) -> Vec<String> {
+    std::iter::once(&test.name)
         .chain(&test.aliases)
         .map(|n| normalize(n))
-        .collect();
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The panel rows that list a test among their components.
+fn containing_panels<'a>(test: &PricedTest, prices: &'a PriceTable) -> Vec<&'a PricedTest> {
+    let panels = &*PANELS;
+    let own = normalize(&test.name);
+    (0..panels.len())
+        .map(|g| panels.group(g))
+        .filter(|g| g.phrases[1..].contains(&own))
+        .filter_map(|g| prices.exact(&g.phrases[0]))
+        .collect()
+}
+
+/// True when the stems of a name occur in order in the stems of a text ("pulmonary function
+/// testing" says "pulmonary function tests").
+fn says(text: &[String], name: &[String]) -> bool {
+    !name.is_empty() && text.windows(name.len()).any(|w| w == name)
+}
+
+/// The names of an analyte: its row's name and aliases when the table has it, else itself.
+fn analyte_names(name: &str, prices: &PriceTable) -> Vec<String> {
+    match prices.exact(name) {
+        Some(row) => names_of(row),
+        None => vec![normalize(name)],
+    }
+}
+
+/// The case test named by the row's name or an alias, by a name that resolves to that row, or
+/// by its CPT code when no other row shares it (troponin I and T, throat and CSF cultures are
+/// different tests under one code).
+fn named<'a>(case: &'a Case, test: &PricedTest, prices: &PriceTable) -> Option<&'a CaseTest> {
+    let names = names_of(test);
     if let Some(found) = case
         .tests
         .iter()
@@ -50,12 +106,199 @@ pub(super) fn case_test<'a>(
         .iter()
         .filter(|r| r.cpt.eq_ignore_ascii_case(&test.cpt))
         .count();
-    if rows_with_code > 1 {
-        return None;
+    if rows_with_code == 1 {
+        if let Some(found) = case
+            .tests
+            .iter()
+            .find(|t| same_code(t) && resolves_here(t) != Some(false))
+        {
+            return Some(found);
+        }
     }
+    // A study of the same modality, site and specimen under another name.
+    let ordered = describe(&names_of(test).join(" ; "));
+    let own = describe(&test.name);
+    let ordered = if own.modality.is_some() { own } else { ordered };
     case.tests
         .iter()
-        .find(|t| same_code(t) && resolves_here(t) != Some(false))
+        .find(|t| describe(&t.name).answers(&ordered))
+}
+
+/// Splits a report into its parts ("sodium 131 mmol/L, potassium 5.9 mmol/L and …"); a number
+/// written with a thousands comma stays whole.
+fn parts(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in text.split([';', ',']).flat_map(|p| p.split(" and ")) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last)
+                if piece.starts_with(|c: char| c.is_ascii_digit())
+                    && last.ends_with(|c: char| c.is_ascii_digit()) =>
+            {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => out.push(piece.to_string()),
+        }
+    }
+    out
+}
+
+/// Words that report a value without a number.
+const VERDICT_WORDS: &[&str] = &[
+    "positive", "negative", "normal", "elevated", "low", "high", "raised", "reduced", "absent",
+    "present", "detected", "undetectable", "trace",
+];
+
+/// The parts of a report that give a value of one of `names`: the name, then a number or a word
+/// that reports one.
+fn parts_naming(text: &str, names: &[String]) -> Vec<String> {
+    parts(text)
+        .into_iter()
+        .filter(|part| {
+            let normalized = normalize(part);
+            names.iter().any(|name| {
+                let Some(at) = format!(" {normalized} ").find(&format!(" {name} ")) else {
+                    return false;
+                };
+                // Short names (K, Na, Hb) must open the part, where an analyte is written.
+                if name.len() <= 3 && at > 12 {
+                    return false;
+                }
+                let after = &normalized[at.min(normalized.len())..];
+                after.chars().any(|c| c.is_ascii_digit())
+                    || after.split(' ').any(|w| VERDICT_WORDS.contains(&w))
+            })
+        })
+        .map(|p| p.trim_end_matches('.').to_string())
+        .collect()
+}
+
+/// True when a case test is a laboratory report that may hold analytes (not a study).
+fn holds_analytes(t: &CaseTest, prices: &PriceTable) -> bool {
+    if describe(&t.name).modality.is_some() {
+        return false;
+    }
+    match prices.lookup(&t.name) {
+        Lookup::Found(row) => row.category == "lab",
+        Lookup::Unknown(_) => true,
+    }
+}
+
+/// Same specimen: a serum analyte is not read from a urinalysis.
+fn same_specimen(a: &str, b: &str) -> bool {
+    describe(a).specimen_or_blood() == describe(b).specimen_or_blood()
+}
+
+/// The case's results for an analyte inside a listed panel, or for a panel whose parts are
+/// listed (or sit inside another panel).
+fn inside(case: &Case, test: &PricedTest, prices: &PriceTable) -> Option<String> {
+    let parts_of_panel = components(test);
+    let wanted: Vec<String> = if parts_of_panel.is_empty() {
+        names_of(test)
+    } else {
+        parts_of_panel
+            .iter()
+            .flat_map(|c| analyte_names(c, prices))
+            .collect()
+    };
+    let mut found: Vec<String> = Vec::new();
+    for t in case
+        .tests
+        .iter()
+        .filter(|t| holds_analytes(t, prices) && same_specimen(&t.name, &test.name))
+    {
+        // A component listed on its own answers a panel order whole.
+        if !parts_of_panel.is_empty() && wanted.contains(&normalize(&t.name)) {
+            found.push(t.result.trim_end_matches('.').to_string());
+            continue;
+        }
+        found.extend(parts_naming(&t.result, &wanted));
+    }
+    (!found.is_empty()).then(|| format!("{}.", found.join("; ")))
+}
+
+/// Openings of a sentence that goes on reporting the study named before it.
+const CONTINUATIONS: &[&str] = &["it ", "this ", "these ", "there ", "the study", "the scan", "the culture", "the film", "the tracing"];
+
+/// The sentences of a free-text case that report the ordered test: those naming it (or, for a
+/// panel, its parts), narrowed for a laboratory test to the parts that give its value; failing
+/// that, a sentence naming a panel that contains it.
+fn from_text(case: &Case, guard: &LeakGuard, test: &PricedTest, prices: &PriceTable) -> Option<String> {
+    let reported = reporting_sentences(case, guard);
+    if reported.is_empty() {
+        return None;
+    }
+    let own: Vec<String> = names_of(test);
+    let panel_parts = components(test);
+    let names: Vec<String> = own
+        .iter()
+        .cloned()
+        .chain(panel_parts.iter().flat_map(|c| analyte_names(c, prices)))
+        .collect();
+    if let Some(found) = sentences_naming(case, guard, &reported, test, &names, panel_parts.is_empty()) {
+        return Some(found);
+    }
+    containing_panels(test, prices).into_iter().find_map(|panel| {
+        sentences_naming(case, guard, &reported, panel, &names_of(panel), false)
+    })
+}
+
+fn sentences_naming(
+    case: &Case,
+    guard: &LeakGuard,
+    reported: &[String],
+    test: &PricedTest,
+    names: &[String],
+    narrow: bool,
+) -> Option<String> {
+    let study = describe(&test.name);
+    let specimen = study.specimen_or_blood();
+    let name_stems: Vec<Vec<String>> = names
+        .iter()
+        .filter(|n| n.len() > 3)
+        .map(|n| terms(n))
+        .collect();
+    let text = case.full_text.as_deref().unwrap_or_default();
+    let all = crate::engine::retrieval::sentences(text);
+    let mut kept: Vec<String> = Vec::new();
+    for sentence in reported {
+        let stems = terms(sentence);
+        let names_it = name_stems.iter().any(|n| says(&stems, n))
+            || (study.modality.is_some() && describe(sentence).answers(&study));
+        let values: Vec<String> = parts_naming(sentence, names)
+            .into_iter()
+            .filter(|p| describe(p).specimen.is_none_or(|s| s == specimen))
+            .collect();
+        if !names_it && values.is_empty() {
+            continue;
+        }
+        if narrow && study.modality.is_none() && !values.is_empty() {
+            kept.push(format!("{}.", values.join("; ")));
+            continue;
+        }
+        kept.push(sentence.clone());
+        // A following sentence that goes on about the same study.
+        if let Some(next) = all
+            .iter()
+            .position(|s| s == sentence)
+            .and_then(|i| all.get(i + 1))
+        {
+            let lower = next.to_lowercase();
+            if names_it
+                && CONTINUATIONS.iter().any(|c| lower.starts_with(c))
+                && !guard.leaks(next)
+                && !kept.contains(next)
+            {
+                kept.push(next.clone());
+            }
+        }
+    }
+    kept.dedup();
+    (!kept.is_empty()).then(|| kept.join(" "))
 }
 
 /// The label a report carries: the test's name, or a neutral word when a table name itself
@@ -68,8 +311,8 @@ pub(crate) fn label<'a>(guard: &LeakGuard, test: &'a PricedTest) -> &'a str {
     }
 }
 
-/// The case's own report of a test (its listed result, or a sentence of its text), through the
-/// guard; `None` when the case holds nothing on it.
+/// The case's own report of a test, through the guard; `None` when the case holds nothing on
+/// it.
 pub(crate) fn recorded(
     case: &Case,
     guard: &LeakGuard,
@@ -77,112 +320,34 @@ pub(crate) fn recorded(
     prices: &PriceTable,
 ) -> Option<String> {
     let label = label(guard, test);
-    if let Some(found) = case_test(case, test, prices) {
-        return Some(guard.filter(format!("{label}: {}", found.result)));
-    }
-    if let Some(text) = &case.full_text {
-        let index = SentenceIndex::new(text, |s| !guard.leaks(s));
-        let query = std::iter::once(test.name.as_str())
-            .chain(test.aliases.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-            .join(" ");
-        if let Some(sentence) = index.best(&query, 1).first() {
-            return Some(guard.filter(format!("{label}: {sentence}")));
-        }
-    }
-    None
+    let text = named(case, test, prices)
+        .map(|t| t.result.clone())
+        .or_else(|| inside(case, test, prices))
+        .or_else(|| {
+            containing_panels(test, prices)
+                .into_iter()
+                .find_map(|panel| named(case, panel, prices).map(|t| t.result.clone()))
+        })
+        .or_else(|| from_text(case, guard, test, prices))?;
+    Some(guard.filter(format!("{label}: {text}")))
 }
 
-/// The report for one priced test, already through the guard: the case's, else the table's
-/// normal report.
+/// The report for one priced test, already through the guard: the case's own, else one
+/// synthesised consistently with the case (see `unlisted`).
 pub(super) fn report(
     case: &Case,
     guard: &LeakGuard,
     test: &PricedTest,
     prices: &PriceTable,
-) -> String {
-    if let Some(recorded) = recorded(case, guard, test, prices) {
-        return recorded;
+) -> Report {
+    if let Some(text) = recorded(case, guard, test, prices) {
+        return Report {
+            text,
+            source: ResultSource::Case,
+        };
     }
-    let label = label(guard, test);
-    let normal = if test.normal_result.is_empty() {
-        "within normal limits.".to_string()
-    } else {
-        test.normal_result.clone()
-    };
-    guard.filter(format!("{label}: {normal} (no abnormality found)"))
+    unlisted::report(case, guard, test)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PRICES: &str = "name,cpt,price,category,aliases,normal_result\n\
-        Lipase,83690,6.98,lab,,Lipase 30 U/L (ref 13-60)\n\
-        Troponin I,84484,12.47,lab,,Troponin I 3 ng/L (ref 0-34)\n\
-        Troponin T,84484,12.47,lab,,Troponin T 5 ng/L (ref 0-14)\n";
-
-    fn case() -> Case {
-        serde_json::from_value(serde_json::json!({
-            "id": "c", "title": "t", "summary": "s",
-            "tests": [
-                {"name": "Serum lipase activity", "cpt": "83690", "result": "Lipase 3,120 U/L."},
-                {"name": "Troponin I", "cpt": "84484", "result": "Troponin I 186 ng/L."}
-            ]
-        }))
-        .unwrap()
-    }
-
-    fn result(name: &str) -> String {
-        let prices = PriceTable::from_csv(PRICES).unwrap();
-        let case = case();
-        let test = prices.tests().iter().find(|t| t.name == name).unwrap();
-        report(&case, &LeakGuard::for_case(&case), test, &prices)
-    }
-
-    #[test]
-    fn a_code_shared_by_several_rows_does_not_carry_another_tests_result() {
-        assert!(
-            result("Troponin I").contains("186"),
-            "{}",
-            result("Troponin I")
-        );
-        let t = result("Troponin T");
-        assert!(t.contains("Troponin T 5 ng/L") && !t.contains("186"), "{t}");
-    }
-
-    #[test]
-    fn a_code_of_one_row_still_finds_a_case_test_named_otherwise() {
-        assert!(result("Lipase").contains("3,120"), "{}", result("Lipase"));
-    }
-
-    #[test]
-    fn bundled_rows_sharing_a_code_keep_their_own_specimen() {
-        let prices = PriceTable::bundled();
-        let cases = crate::engine::library::bundled_cases().unwrap();
-        let case = |id: &str| cases.iter().find(|c| c.id == id).unwrap();
-        let row = |name: &str| match prices.lookup(name) {
-            Lookup::Found(t) => t,
-            Lookup::Unknown(_) => panic!("{name} is not in the table"),
-        };
-        let answer = |id: &str, name: &str| {
-            let c = case(id);
-            report(c, &LeakGuard::for_case(c), row(name), &prices)
-        };
-        // The case lists a venous gas; an arterial gas is another specimen.
-        let abg = answer("vomiting-abdominal-pain-19f", "Arterial blood gas");
-        assert!(!abg.contains("7.31"), "{abg}");
-        // The appendix study is not a right-upper-quadrant study.
-        let ruq = answer("epigastric-pain-46f", "RUQ ultrasound");
-        assert!(ruq.contains("Gallbladder distended"), "{ruq}");
-        let rlq = answer(
-            "epigastric-pain-46f",
-            "Ultrasound abdomen, limited (right lower quadrant)",
-        );
-        assert!(!rlq.contains("Gallbladder distended"), "{rlq}");
-        // The urine result is not the serum result, and the reverse.
-        let urine_case = "dark-urine-leg-pain-22m";
-        assert!(answer(urine_case, "Myoglobin, urine").contains("32,400"));
-        assert!(answer(urine_case, "Myoglobin").contains("8,950"));
-    }
-}
+mod tests;

@@ -91,6 +91,7 @@ fn with_lipase(result: &str) -> EncounterState {
         price: Money(689),
         result: result.into(),
         estimate: false,
+        source: Default::default(),
     });
     state
 }

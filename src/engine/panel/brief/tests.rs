@@ -52,6 +52,7 @@ fn orders_must_name_priced_new_affordable_tests() {
         price: Money(1000),
         result: "WBC 15.2".into(),
         estimate: false,
+        source: Default::default(),
     });
     let b = brief(&state, &prices, open_rules());
     let err = b.check(&order(&["CBC"])).unwrap_err();

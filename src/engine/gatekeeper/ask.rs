@@ -1,0 +1,265 @@
+//! What a question asks: its concepts (each a set of phrases that mean the same, widened through
+//! the clinical lexicon), the section it is about, and whether it asks how long or since when.
+
+use super::items::Section;
+use crate::engine::lexicon::Lexicon;
+use crate::engine::text::{is_stopword, normalize, stem};
+
+/// One thing a question asks about, in every wording the lexicon knows.
+#[derive(Debug, Clone)]
+pub(super) struct Concept {
+    /// Stem sequences that mean it, the question's own wording first.
+    pub wordings: Vec<Vec<String>>,
+}
+
+/// A question, understood.
+#[derive(Debug, Clone)]
+pub(super) struct Asked {
+    pub concepts: Vec<Concept>,
+    /// The section it is about, when it says.
+    pub section: Option<Section>,
+    /// "How long…?", "Since when…?", "When did it start?"
+    pub duration: bool,
+}
+
+/// Verbs of an examination request: they say where to look, not what to look for.
+const EXAM_VERBS: &[&str] = &[
+    "examine",
+    "examination",
+    "exam",
+    "listen",
+    "auscultate",
+    "auscultation",
+    "palpate",
+    "palpation",
+    "inspect",
+    "inspection",
+    "percuss",
+    "percussion",
+    "look",
+    "check",
+    "measure",
+    "assess",
+    "perform",
+    "o e",
+];
+
+/// Words that set a question's frame but never identify a finding alone ("Any other symptoms?").
+const GENERIC: &[&str] = &[
+    "symptom",
+    "symptoms",
+    "recent",
+    "recently",
+    "lately",
+    "other",
+    "others",
+    "else",
+    "problem",
+    "problems",
+    "issue",
+    "issues",
+    "history",
+    "hx",
+    "change",
+    "changes",
+    "thing",
+    "things",
+    "anything",
+    "something",
+    "make",
+    "makes",
+    "made",
+    "feeling",
+    "now",
+    "today",
+    "take",
+    "use",
+    "used",
+    "using",
+    "ok",
+    "okay",
+    "new",
+    "normal",
+    "usual",
+    "well",
+    "yes",
+    "no",
+    "not",
+    "all",
+    "also",
+    "too",
+    "just",
+    "really",
+    "very",
+    "more",
+    "less",
+    "times",
+    "time",
+    "day",
+    "days",
+    "everything",
+    "details",
+    "detail",
+    "more",
+    "information",
+    "info",
+    "result",
+    "results",
+    "level",
+    "levels",
+    "value",
+    "status",
+    "signs",
+    "sign",
+    "present",
+    "there",
+    "here",
+    "been",
+    "go",
+    "going",
+    "see",
+    "seen",
+    "seem",
+    "find",
+    "findings",
+    "finding",
+    "show",
+    "shows",
+];
+
+/// Phrases that ask how long or since when.
+const DURATION: &[&str] = &[
+    "how long",
+    "since when",
+    "when did",
+    "when was",
+    "when were",
+    "when has",
+    "when have",
+    "what time",
+    "duration",
+    "how many days",
+    "how many weeks",
+    "how many months",
+    "how many years",
+    "how many hours",
+    "onset",
+];
+
+/// Words a duration question uses that name no finding.
+const DURATION_WORDS: &[&str] = &[
+    "long", "since", "when", "duration", "start", "started", "starting", "begin", "began", "begun",
+    "onset", "first", "last", "lasted", "many", "hours", "weeks", "months", "years", "ago",
+];
+
+/// True when a text states a duration or a time ("three weeks", "since Monday", "2 days ago").
+pub(super) fn states_duration(text: &str) -> bool {
+    const UNITS: &[&str] = &[
+        "second", "seconds", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs",
+        "day", "days", "week", "weeks", "wk", "wks", "month", "months", "year", "years", "yr",
+        "yrs", "night", "nights", "morning", "evening", "yesterday", "overnight", "decade",
+    ];
+    const MARKERS: &[&str] = &["since", "ago", "yesterday", "last", "past", "for", "over"];
+    let normalized = normalize(text);
+    let words: Vec<&str> = normalized.split(' ').collect();
+    let has_unit = words.iter().any(|w| UNITS.contains(w));
+    let has_marker = words.iter().any(|w| MARKERS.contains(w));
+    has_unit && has_marker
+}
+
+fn section_of(lexicon_section: &str) -> Option<Section> {
+    match lexicon_section {
+        "history" | "symptoms" => Some(Section::History),
+        "exam" | "vitals" => Some(Section::Exam),
+        "tests" => Some(Section::Test),
+        _ => None,
+    }
+}
+
+impl Asked {
+    /// Understands one question (a part of a message).
+    pub fn new(question: &str) -> Self {
+        let lexicon = Lexicon::clinical();
+        let normalized = normalize(question);
+        let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+        let padded = format!(" {normalized} ");
+        let duration = DURATION.iter().any(|p| padded.contains(&format!(" {p} ")));
+        let mut exam_request = EXAM_VERBS.iter().any(|v| padded.contains(&format!(" {v} ")));
+        let mut sections: Vec<Section> = Vec::new();
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut covered = vec![false; words.len()];
+        for found in lexicon.find(question) {
+            let mut wordings: Vec<Vec<String>> = Vec::new();
+            let own: Vec<String> = words[found.start..found.start + found.len]
+                .iter()
+                .filter(|w| !is_stopword(w))
+                .map(|w| stem(w))
+                .collect();
+            if !own.is_empty() {
+                wordings.push(own);
+            }
+            for &g in &found.groups {
+                let group = lexicon.group(g);
+                if let Some(section) = section_of(&group.section) {
+                    sections.push(section);
+                }
+                for stems in &group.stems {
+                    if !stems.is_empty() && !wordings.contains(stems) {
+                        wordings.push(stems.clone());
+                    }
+                }
+            }
+            for c in covered.iter_mut().skip(found.start).take(found.len) {
+                *c = true;
+            }
+            let generic_alone = found.len == 1 && GENERIC.contains(&words[found.start]);
+            if !wordings.is_empty() && !generic_alone {
+                concepts.push(Concept { wordings });
+            }
+        }
+        for (i, word) in words.iter().enumerate() {
+            if covered[i]
+                || is_stopword(word)
+                || GENERIC.contains(word)
+                || EXAM_VERBS.contains(word)
+                || (duration && DURATION_WORDS.contains(word))
+            {
+                continue;
+            }
+            let s = stem(word);
+            if s.is_empty() || concepts.iter().any(|c| c.wordings[0] == [s.clone()]) {
+                continue;
+            }
+            concepts.push(Concept {
+                wordings: vec![vec![s]],
+            });
+        }
+        if sections.contains(&Section::Exam) {
+            exam_request = true;
+        }
+        let section = if exam_request {
+            Some(Section::Exam)
+        } else if sections.contains(&Section::History) {
+            Some(Section::History)
+        } else {
+            None
+        };
+        Self {
+            concepts,
+            section,
+            duration,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_told_apart() {
+        assert!(states_duration("It started three days ago."));
+        assert!(states_duration("for the past 2 weeks"));
+        assert!(!states_duration("I take 10 mg daily."));
+    }
+}

@@ -1,0 +1,214 @@
+//! Choosing what answers a question: each item is scored by the concepts it holds (a concept few
+//! items hold counts more), in the section the question is about, preferring stated durations
+//! when it asks how long; then only the sentences (or the clauses of a list of values) that hold
+//! what was asked are told.
+
+use super::ask::{states_duration, Asked, Concept};
+use super::items::{Item, Section, Sentence};
+
+/// How well a stem sequence occurs in a list of stems: 1 exactly, 0.7 for a close spelling of
+/// a single long word, 0 not at all.
+fn occurs(wording: &[String], stems: &[String]) -> f64 {
+    match wording {
+        [] => 0.0,
+        [one] => {
+            if stems.iter().any(|s| s == one) {
+                1.0
+            } else if one.len() >= 6
+                && stems
+                    .iter()
+                    .any(|s| s.len() >= 6 && strsim::jaro_winkler(s, one) >= 0.93)
+            {
+                0.7
+            } else {
+                0.0
+            }
+        }
+        many => {
+            if stems.windows(many.len()).any(|w| w == many) {
+                1.0
+            } else {
+                0.0
+            }
+        }
+    }
+}
+
+/// How well a concept occurs in some stems (its best wording; the question's own wording
+/// counts whole, a lexicon wording nearly so).
+fn meets(concept: &Concept, stems: &[String]) -> f64 {
+    concept
+        .wordings
+        .iter()
+        .enumerate()
+        .map(|(i, w)| occurs(w, stems) * if i == 0 { 1.0 } else { 0.9 })
+        .fold(0.0, f64::max)
+}
+
+/// How well a concept occurs in what a sentence says: a single word found only inside a longer
+/// phrase ("heart" of "heart rate") counts half.
+fn meets_said(concept: &Concept, stems: &[String], free: &[String]) -> f64 {
+    concept
+        .wordings
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let found = if w.len() == 1 {
+                occurs(w, free).max(0.5 * occurs(w, stems))
+            } else {
+                occurs(w, stems)
+            };
+            found * if i == 0 { 1.0 } else { 0.9 }
+        })
+        .fold(0.0, f64::max)
+}
+
+/// How well a concept occurs in an item: in its topic, its words, or its keywords (a hint).
+fn meets_item(concept: &Concept, item: &Item) -> f64 {
+    let topic = meets(concept, &item.topic) * 1.2;
+    let said = item
+        .said()
+        .map(|(stems, free)| meets_said(concept, stems, free))
+        .fold(0.0, f64::max);
+    let hint = meets(concept, &item.hint) * 0.8;
+    topic.max(said).max(hint)
+}
+
+struct Scored {
+    index: usize,
+    score: f64,
+    met: Vec<bool>,
+}
+
+/// The sentences of an item that hold what was asked; the clauses of a list of values when only
+/// some of them do. An item of one or two sentences is told whole.
+fn told(item: &Item, asked: &Asked, met: &[bool]) -> String {
+    let concepts: Vec<&Concept> = asked
+        .concepts
+        .iter()
+        .zip(met)
+        .filter(|(_, m)| **m)
+        .map(|(c, _)| c)
+        .collect();
+    let holds = |stems: &[String]| concepts.iter().any(|c| meets(c, stems) > 0.0);
+    let narrow = |s: &Sentence| -> String {
+        if s.clauses.is_empty() {
+            return s.text.clone();
+        }
+        let kept: Vec<&str> = s
+            .clauses
+            .iter()
+            .filter(|(_, stems)| holds(stems))
+            .map(|(t, _)| t.as_str())
+            .collect();
+        if kept.is_empty() {
+            s.text.clone()
+        } else {
+            format!("{}.", kept.join("; "))
+        }
+    };
+    let kept: Vec<String> = item
+        .sentences
+        .iter()
+        .filter(|s| holds(&s.stems) || (asked.duration && states_duration(&s.text)))
+        .map(narrow)
+        .collect();
+    if kept.is_empty() {
+        return item.text.clone();
+    }
+    if item.sentences.len() <= 2 && item.sentences.iter().all(|s| s.clauses.is_empty()) {
+        return item.text.clone();
+    }
+    kept.join(" ")
+}
+
+/// The answer the items give to one question, if any.
+pub(super) fn answer(items: &[Item], asked: &Asked) -> Option<String> {
+    let eligible: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.section, Section::History | Section::Exam))
+        .map(|(n, _)| n)
+        .collect();
+    pick(items, &eligible, asked).or_else(|| {
+        let summary: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.section == Section::Summary)
+            .map(|(n, _)| n)
+            .collect();
+        pick(items, &summary, asked)
+    })
+}
+
+fn pick(items: &[Item], eligible: &[usize], asked: &Asked) -> Option<String> {
+    let concepts = &asked.concepts;
+    if eligible.is_empty() || (concepts.is_empty() && !asked.duration) {
+        return None;
+    }
+    let n = eligible.len() as f64;
+    let strength: Vec<Vec<f64>> = eligible
+        .iter()
+        .map(|&i| concepts.iter().map(|c| meets_item(c, &items[i])).collect())
+        .collect();
+    let idf: Vec<f64> = (0..concepts.len())
+        .map(|c| {
+            let df = strength.iter().filter(|row| row[c] > 0.0).count() as f64;
+            ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+        })
+        .collect();
+    let mut scored: Vec<Scored> = eligible
+        .iter()
+        .zip(&strength)
+        .map(|(&index, row)| {
+            let item = &items[index];
+            let met: Vec<bool> = row.iter().map(|s| *s > 0.0).collect();
+            let mut score: f64 = row.iter().zip(&idf).map(|(s, w)| s * w).sum();
+            if asked.duration && item.sentences.iter().any(|s| states_duration(&s.text)) {
+                score = if concepts.is_empty() { 1.0 } else { score * 1.3 };
+            }
+            if let Some(section) = asked.section {
+                if item.section != section {
+                    score *= 0.6;
+                }
+            }
+            Scored { index, score, met }
+        })
+        .filter(|s| s.score > 0.0)
+        .collect();
+    // A question of three or more concepts is answered by an item that holds half of them.
+    let needed = if concepts.len() >= 3 {
+        concepts.len().div_ceil(2)
+    } else {
+        1.min(concepts.len())
+    };
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
+    let first = scored
+        .iter()
+        .position(|s| s.met.iter().filter(|m| **m).count() >= needed)?;
+    let best = scored.remove(first);
+    let mut chosen = vec![(best.index, best.met.clone())];
+    // What the first item leaves unanswered may be told by others ("fever, chills or sweats").
+    let mut open: Vec<bool> = best.met.iter().map(|m| !m).collect();
+    for s in &scored {
+        if chosen.len() >= 3 {
+            break;
+        }
+        let adds = s.met.iter().zip(&open).any(|(m, o)| *m && *o);
+        let close_second = chosen.len() == 1 && s.score >= best.score * 0.85 && s.met == best.met;
+        if adds || close_second {
+            for (o, m) in open.iter_mut().zip(&s.met) {
+                if *m {
+                    *o = false;
+                }
+            }
+            chosen.push((s.index, s.met.clone()));
+        }
+    }
+    chosen.sort_by_key(|(i, _)| *i);
+    let parts: Vec<String> = chosen
+        .iter()
+        .map(|(i, met)| told(&items[*i], asked, met))
+        .collect();
+    Some(parts.join(" "))
+}

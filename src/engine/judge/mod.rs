@@ -1,0 +1,394 @@
+//! The judge: scores a given diagnosis against the case's on a 1–5 scale with a one-line
+//! rationale. 5: the diagnosis or another name for it (abbreviation, eponym, older or lay name,
+//! the knowledge base's synonyms), with at most extra detail the case supports; 4: its whole name
+//! covered with other additions, or a near-identical spelling; 3: the same disease family, or the
+//! same disease with a qualifier that makes it another (secondary for primary, another organism,
+//! another site); 2: the same organ system; 1: otherwise. A placeholder, a question or a list of
+//! several diseases is not a diagnosis and is never scored correct.
+
+mod names;
+mod read;
+mod systems;
+
+use super::case::Case;
+use super::text::{contains_phrase, normalize, stem, terms};
+use names::{groups_of, opposed, organisms, read_name, readings, same_word, soft, Name};
+use read::{read, Given};
+use std::collections::HashSet;
+pub use systems::system_of;
+
+/// A score and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// 1–5.
+    pub score: u8,
+    /// One line.
+    pub rationale: String,
+}
+
+impl Judgement {
+    /// Correct means 4 or 5.
+    pub fn correct(&self) -> bool {
+        self.score >= 4
+    }
+}
+
+/// Scores diagnoses.
+#[async_trait::async_trait]
+pub trait Judge: Send + Sync {
+    /// The judgement of `given` for `case`; `None` when the case has no recorded diagnosis.
+    async fn judge(
+        &self,
+        case: &Case,
+        given: &str,
+    ) -> Result<Option<Judgement>, super::gatekeeper::Unavailable>;
+}
+
+/// The offline judge: names, synonyms, spelling distance, family words and an organ-system
+/// lexicon.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OfflineJudge;
+
+/// The case's own names of its diagnosis, and the lexicon's names for the same disease.
+fn own_names(case: &Case) -> Vec<String> {
+    let mut names = case.diagnosis_names();
+    let lexicon = super::lexicon::Lexicon::diagnoses();
+    for name in names.clone() {
+        for g in groups_of(&name) {
+            for phrase in &lexicon.group(g).phrases {
+                if !names.contains(phrase) {
+                    names.push(phrase.clone());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The word sets of two names agree (any order, filler aside).
+fn same_words(a: &str, b: &str) -> bool {
+    let mut x = read_name(a).stems;
+    let mut y = read_name(b).stems;
+    x.sort();
+    y.sort();
+    !x.is_empty() && x == y
+}
+
+/// Every word the case says (findings, results, text, teaching points), as stems.
+fn case_words(case: &Case) -> HashSet<String> {
+    let mut text = vec![case.summary.clone()];
+    text.extend(case.history.iter().chain(&case.exam).map(|f| f.answer.clone()));
+    text.extend(case.tests.iter().map(|t| format!("{} {}", t.name, t.result)));
+    text.extend(case.full_text.iter().cloned());
+    text.extend(case.teaching_points.iter().cloned());
+    text.iter().flat_map(|t| terms(t)).collect()
+}
+
+/// True when the case says what an extra word of the diagnosis adds (the word itself, or every
+/// word of another name for it: "RCA" for "right coronary artery").
+fn supported(word: &str, said: &HashSet<String>) -> bool {
+    if said.contains(word) {
+        return true;
+    }
+    [super::lexicon::Lexicon::clinical(), super::lexicon::Lexicon::diagnoses()]
+        .iter()
+        .any(|lexicon| {
+            lexicon.groups_of(word).iter().any(|&g| {
+                lexicon.group(g).stems.iter().any(|stems| {
+                    !stems.is_empty() && stems.iter().all(|s| said.contains(s))
+                })
+            })
+        })
+}
+
+/// How one reading of the given diagnosis meets one reading of the true one.
+enum Meeting {
+    /// Nothing in common worth a score here.
+    Apart,
+    /// The same name.
+    Same,
+    /// The whole true name, with extra words (supported by the case, or not).
+    Covers { extras: Vec<String> },
+    /// The whole true name, with a qualifier that makes another disease.
+    Opposed(String),
+}
+
+fn meet(given: &Name, truth: &Name) -> Meeting {
+    let covered = truth
+        .stems
+        .iter()
+        .all(|t| soft(t) || given.stems.iter().any(|g| same_word(g, t)));
+    if !covered || truth.stems.iter().all(|t| soft(t)) {
+        return Meeting::Apart;
+    }
+    if let Some(why) = opposed(&given.text, &truth.text) {
+        return Meeting::Opposed(why);
+    }
+    let (g_org, t_org) = (organisms(&given.text), organisms(&truth.text));
+    if !g_org.is_empty() && !t_org.is_empty() && !g_org.iter().any(|o| t_org.contains(o)) {
+        return Meeting::Opposed("another organism".into());
+    }
+    let extras: Vec<String> = given
+        .stems
+        .iter()
+        .filter(|g| !truth.stems.iter().any(|t| same_word(g, t)))
+        .cloned()
+        .collect();
+    if extras.is_empty() {
+        Meeting::Same
+    } else {
+        Meeting::Covers { extras }
+    }
+}
+
+impl OfflineJudge {
+    /// The judgement of `given` for `case` (never fails: everything is local).
+    pub fn judge(&self, case: &Case, given: &str) -> Option<Judgement> {
+        let truth = case.diagnosis.as_deref()?;
+        let verdict = |score: u8, rationale: String| Some(Judgement { score, rationale });
+        match read(given) {
+            Given::Placeholder => verdict(1, "No diagnosis was given.".into()),
+            Given::Question(inner) => {
+                let j = self.one(case, truth, &inner);
+                let (score, about) = if j.score >= 4 {
+                    (3, " It asks about the right disease, but a question commits to nothing.")
+                } else {
+                    (j.score.min(3), "")
+                };
+                verdict(
+                    score,
+                    format!("\"{}\" is a question, not a diagnosis.{about}", given.trim()),
+                )
+            }
+            Given::List(parts) => {
+                let scored: Vec<(Judgement, &String)> =
+                    parts.iter().map(|p| (self.one(case, truth, p), p)).collect();
+                if scored.iter().all(|(j, _)| j.correct()) {
+                    let (best, _) = scored.into_iter().max_by_key(|(j, _)| j.score)?;
+                    return Some(best);
+                }
+                let (best, part) = scored.into_iter().max_by_key(|(j, _)| j.score)?;
+                let (score, about) = if best.correct() {
+                    (3, format!(" It includes the diagnosis ({part}), among others."))
+                } else {
+                    (best.score.min(3), String::new())
+                };
+                verdict(
+                    score,
+                    format!(
+                        "\"{}\" lists {} diseases: a list is not a diagnosis.{about}",
+                        given.trim(),
+                        parts.len()
+                    ),
+                )
+            }
+            Given::One(text) => Some(self.one(case, truth, &text)),
+        }
+    }
+
+    /// The judgement of one named diagnosis.
+    fn one(&self, case: &Case, truth: &str, given: &str) -> Judgement {
+        let verdict = |score: u8, rationale: String| Judgement { score, rationale };
+        let given_n = normalize(given);
+        if given_n.is_empty() {
+            return verdict(1, "No diagnosis was given.".into());
+        }
+        let names = own_names(case);
+        let given_groups = groups_of(&given_n);
+        let truth_groups: Vec<usize> = names.iter().flat_map(|n| groups_of(n)).collect();
+        let unopposed = |name: &str| {
+            case.diagnosis_names()
+                .iter()
+                .all(|own| opposed(name, own).is_none())
+        };
+        if names.contains(&given_n) || given_groups.iter().any(|g| truth_groups.contains(g)) {
+            return verdict(
+                5,
+                format!("\"{given}\" is the diagnosis ({truth}) or another name for it."),
+            );
+        }
+        // The knowledge base's names count only whole: they may be broader than the case's.
+        let own_for_kb = case.diagnosis_names();
+        if super::gatekeeper::unlisted::knowledge_names(&own_for_kb)
+            .iter()
+            .any(|n| (*n == given_n || same_words(n, &given_n)) && unopposed(&given_n))
+        {
+            return verdict(
+                5,
+                format!("\"{given}\" is another name for the diagnosis ({truth})."),
+            );
+        }
+        // A given diagnosis that names another disease the lexicon knows, and none of the
+        // true disease's names, is another disease however alike the words ("Cushing syndrome"
+        // and "Cushing disease", "non-Hodgkin lymphoma" and "Hodgkin lymphoma").
+        let lexicon = super::lexicon::Lexicon::diagnoses();
+        let truth_spans: Vec<usize> = names
+            .iter()
+            .flat_map(|n| lexicon.find(n))
+            .flat_map(|f| f.groups)
+            .chain(truth_groups.iter().copied())
+            .collect();
+        let given_spans: Vec<Vec<usize>> = lexicon
+            .find(&given_n)
+            .into_iter()
+            .map(|f| f.groups)
+            .filter(|g| g.iter().all(|&i| lexicon.group(i).section != "organisms"))
+            .collect();
+        let known_apart = !given_spans.is_empty()
+            && !truth_spans.is_empty()
+            && !given_spans
+                .iter()
+                .any(|g| g.iter().any(|i| truth_spans.contains(i)));
+        let said = case_words(case);
+        let given_readings: Vec<Name> = readings(&given_n).iter().map(|r| read_name(r)).collect();
+        let truth_readings: Vec<Name> = names
+            .iter()
+            .flat_map(|n| readings(n))
+            .map(|r| read_name(&r))
+            .collect();
+        let mut best: Option<Judgement> = None;
+        let mut keep = |j: Judgement| {
+            if best.as_ref().is_none_or(|b| j.score > b.score) {
+                best = Some(j);
+            }
+        };
+        for g in &given_readings {
+            for t in &truth_readings {
+                match meet(g, t) {
+                    Meeting::Apart => {}
+                    Meeting::Same if !known_apart => keep(verdict(
+                        5,
+                        format!("\"{given}\" is the diagnosis ({truth}) or another name for it."),
+                    )),
+                    Meeting::Same => {}
+                    Meeting::Covers { .. } if known_apart => {}
+                    Meeting::Covers { extras } => {
+                        if extras.iter().all(|w| supported(w, &said)) {
+                            keep(verdict(5, format!("\"{given}\" is the diagnosis ({truth}), with detail the case supports.")));
+                        } else {
+                            keep(verdict(4, format!("\"{given}\" covers the whole diagnosis ({truth}), with additions.")));
+                        }
+                    }
+                    Meeting::Opposed(why) => keep(verdict(
+                        3,
+                        format!("\"{given}\" names the disease with a qualifier that makes it another ({why}); the diagnosis is {truth}."),
+                    )),
+                }
+            }
+        }
+        if let Some(found) = best.filter(|b| b.score >= 4 || b.score == 3) {
+            return found;
+        }
+        if !known_apart {
+            for name in &names {
+                let similarity = strsim::normalized_levenshtein(&given_n, name);
+                let conflict = opposed(&given_n, name).is_some() || {
+                    let (g, t) = (organisms(&given_n), organisms(name));
+                    !g.is_empty() && !t.is_empty() && !g.iter().any(|o| t.contains(o))
+                };
+                if similarity >= 0.85 && name.len() >= 6 && !conflict {
+                    return verdict(4, format!("\"{given}\" is a near-identical spelling of {truth}."));
+                }
+            }
+        }
+        if case
+            .family_terms
+            .iter()
+            .any(|f| contains_phrase(&given_n, f) || covers(&given_n, f))
+        {
+            return verdict(
+                3,
+                format!("\"{given}\" is in the same disease family as {truth}, but not the diagnosis."),
+            );
+        }
+        // The same head noun ("… pneumonia", "… leukemia") is the same family of disease.
+        let head = |n: &Name| n.stems.last().cloned();
+        let given_head = head(&read_name(&given_n));
+        if given_head.as_ref().is_some_and(|h| {
+            truth_readings
+                .iter()
+                .any(|t| head(t).is_some_and(|th| same_word(&th, h)))
+        }) {
+            return verdict(
+                3,
+                format!("\"{given}\" is in the same disease family as {truth}, but not the diagnosis."),
+            );
+        }
+        let case_system = case.system.as_deref().or_else(|| system_of(truth));
+        if let (Some(expected), Some(got)) = (case_system, system_of(&given_n)) {
+            if expected == got {
+                return verdict(2, format!("\"{given}\" concerns the right organ system ({expected}) but another disease than {truth}."));
+            }
+        }
+        verdict(1, format!("\"{given}\" does not match {truth}."))
+    }
+}
+
+/// True when every significant word of `name` is in `given` (by stem).
+fn covers(given: &str, name: &str) -> bool {
+    let given: Vec<String> = normalize(given).split(' ').map(stem).collect();
+    let name = read_name(name).stems;
+    !name.is_empty() && name.iter().all(|w| given.iter().any(|g| same_word(g, w)))
+}
+
+#[async_trait::async_trait]
+impl Judge for OfflineJudge {
+    async fn judge(
+        &self,
+        case: &Case,
+        given: &str,
+    ) -> Result<Option<Judgement>, super::gatekeeper::Unavailable> {
+        Ok(OfflineJudge::judge(self, case, given))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case() -> Case {
+        serde_json::from_value(serde_json::json!({
+            "id": "t", "title": "t", "summary": "s", "full_text": "x",
+            "diagnosis": "Acute pulmonary embolism",
+            "synonyms": ["pulmonary embolism", "PE", "pulmonary thromboembolism"],
+            "family_terms": ["venous thromboembolism", "thromboembolic"],
+            "system": "respiratory"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_scale_on_a_table_of_pairs() {
+        let table = [
+            ("Acute pulmonary embolism", 5),
+            ("acute pulmonary embolism.", 5),
+            ("PE", 5),
+            ("Pulmonary thromboembolism", 5),
+            ("embolism, pulmonary", 5),
+            (
+                "Massive acute pulmonary embolism with right heart strain",
+                4,
+            ),
+            ("pulmonary embolsim", 4),
+            ("Venous thromboembolism", 3),
+            ("Community-acquired pneumonia", 2),
+            ("Asthma exacerbation", 2),
+            ("Acute myocardial infarction", 1),
+            ("Gout", 1),
+            ("", 1),
+        ];
+        for (given, expected) in table {
+            let j = OfflineJudge.judge(&case(), given).unwrap();
+            assert_eq!(j.score, expected, "{given:?}: {}", j.rationale);
+            assert_eq!(j.correct(), expected >= 4);
+            assert!(!j.rationale.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn no_diagnosis_no_verdict() {
+        let mut c = case();
+        c.diagnosis = None;
+        assert!(OfflineJudge.judge(&c, "anything").is_none());
+    }
+}
