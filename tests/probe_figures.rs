@@ -149,7 +149,8 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
                 let answer = gatekeeper.answer(&case, &q.q);
                 if leaks(&answer) {
                     t.leaks += 1;
-                    t.misses.push(format!("LEAK {} {:?} -> {answer:?}", case.id, q.q));
+                    t.misses
+                        .push(format!("LEAK {} {:?} -> {answer:?}", case.id, q.q));
                 }
                 if q.style == "absent" {
                     t.absent += 1;
@@ -182,22 +183,37 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
                 let rows: Vec<_> = parts.iter().filter_map(|p| lookup(&prices, p)).collect();
                 if rows.is_empty() || rows.len() != parts.len() {
                     t.unresolved += 1;
-                    t.misses.push(format!("ORDER {} {:?} is not in the price table", case.id, o.order));
+                    t.misses.push(format!(
+                        "ORDER {} {:?} is not in the price table",
+                        case.id, o.order
+                    ));
                     if o.listed {
                         t.listed += 1;
                     }
                     continue;
                 }
-                let reports: Vec<_> = rows.iter().map(|r| gatekeeper.result(&case, r, &prices)).collect();
-                let text: String = reports.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join(" ");
+                let reports: Vec<_> = rows
+                    .iter()
+                    .map(|r| gatekeeper.result(&case, r, &prices))
+                    .collect();
+                let text: String = reports
+                    .iter()
+                    .map(|r| r.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if leaks(&text) {
                     t.leaks += 1;
-                    t.misses.push(format!("LEAK {} order {:?} -> {text:?}", case.id, o.order));
+                    t.misses
+                        .push(format!("LEAK {} order {:?} -> {text:?}", case.id, o.order));
                 }
                 let foreign: Vec<&Marker> = entry
                     .markers
                     .iter()
-                    .filter(|m| !o.answers_from.iter().any(|a| normalize(a) == normalize(&m.of)))
+                    .filter(|m| {
+                        !o.answers_from
+                            .iter()
+                            .any(|a| normalize(a) == normalize(&m.of))
+                    })
                     .filter(|m| holds(&text, &m.phrase))
                     .collect();
                 if !foreign.is_empty() {
@@ -229,7 +245,10 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
                     && text.contains("no abnormality found")
                 {
                     t.contradicting_normal += 1;
-                    t.misses.push(format!("NORMAL WHERE ABNORMAL {} {:?} -> {text:?}", case.id, o.order));
+                    t.misses.push(format!(
+                        "NORMAL WHERE ABNORMAL {} {:?} -> {text:?}",
+                        case.id, o.order
+                    ));
                 }
             }
         }
@@ -240,11 +259,25 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
             println!("{format}: {miss}");
         }
     }
-    println!("\nGatekeeper on probe sets by other authors ({} files)", paths.len());
+    println!(
+        "\nGatekeeper on probe sets by other authors ({} files)",
+        paths.len()
+    );
     println!(
         "{:<9} {:>5} {:>9} {:>7} {:>9} {:>9} {:>8} {:>7} {:>8} {:>8} {:>9} {:>10} {:>6}",
-        "format", "cases", "questions", "recall", "shorthand", "false-no", "absent", "orders",
-        "listed", "default", "wrong-tst", "unresolved", "leaks"
+        "format",
+        "cases",
+        "questions",
+        "recall",
+        "shorthand",
+        "false-no",
+        "absent",
+        "orders",
+        "listed",
+        "default",
+        "wrong-tst",
+        "unresolved",
+        "leaks"
     );
     for (format, t) in &tallies {
         let recall = pct(t.recalled, t.answerable);
@@ -273,7 +306,10 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
             failures.push(format!("{format}: {} leaks", t.leaks));
         }
         if t.wrong_test > 0 {
-            failures.push(format!("{format}: {} orders carried another test's result", t.wrong_test));
+            failures.push(format!(
+                "{format}: {} orders carried another test's result",
+                t.wrong_test
+            ));
         }
         if t.replaced_by_default > 0 {
             failures.push(format!(
@@ -291,7 +327,9 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
             failures.push(format!("{format}: recall {recall:.1}% is under 90%"));
         }
         if false_nothing > 5.0 {
-            failures.push(format!("{format}: false \"no information\" {false_nothing:.1}% is over 5%"));
+            failures.push(format!(
+                "{format}: false \"no information\" {false_nothing:.1}% is over 5%"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -342,17 +380,28 @@ fn the_judge_agrees_with_a_physicians_labels() {
                     label.kind,
                     label.truth,
                     label.given,
-                    if label.correct { "correct" } else { "incorrect" },
+                    if label.correct {
+                        "correct"
+                    } else {
+                        "incorrect"
+                    },
                     judgement.score,
                     judgement.rationale
                 );
             }
         }
     }
-    println!("\nJudge agreement with the labels: {agreed}/{total} = {:.1}%", pct(agreed, total));
+    println!(
+        "\nJudge agreement with the labels: {agreed}/{total} = {:.1}%",
+        pct(agreed, total)
+    );
     for (kind, (a, n)) in &by_kind {
         println!("  {kind:<13} {a}/{n}");
     }
     assert!(total >= 200, "only {total} labels");
-    assert!(pct(agreed, total) >= 97.0, "agreement {:.1}% is under 97%", pct(agreed, total));
+    assert!(
+        pct(agreed, total) >= 97.0,
+        "agreement {:.1}% is under 97%",
+        pct(agreed, total)
+    );
 }

@@ -141,7 +141,10 @@ fn free_text_cases_that_state_the_diagnosis_do_not_leak_it() {
         .contains("calf"));
     let ddimer = prices.lookup("d-dimer");
     if let super::prices::Lookup::Found(test) = ddimer {
-        assert!(gatekeeper.result(&case, test, &prices).text.contains("2,400"));
+        assert!(gatekeeper
+            .result(&case, test, &prices)
+            .text
+            .contains("2,400"));
     }
 }
 

@@ -131,6 +131,18 @@ const STOPWORDS: &[&str] = &[
     "experience",
     "having",
     "been",
+    "her",
+    "hers",
+    "herself",
+    "him",
+    "his",
+    "himself",
+    "our",
+    "yourself",
+    "myself",
+    "than",
+    "then",
+    "into",
 ];
 
 /// True for a word that carries no meaning in a question.

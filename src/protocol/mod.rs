@@ -11,7 +11,8 @@ mod time;
 
 pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
 pub use encounter::{
-    CaseCard, EncounterSummary, EncounterView, OrderedTest, ResultSource, StartOutcome, TestPrice, Turn,
+    CaseCard, EncounterSummary, EncounterView, OrderedTest, ResultSource, StartOutcome, TestPrice,
+    Turn,
 };
 pub use money::Money;
 pub use panel::{

@@ -216,12 +216,16 @@ async fn a_different_test_sharing_a_cpt_code_gets_its_own_result() {
     // The case lists no C4 and names no diagnosis: its result is not in the record, and never
     // C3's.
     assert!(
-        c4.reply.starts_with("Complement C4: not available in this case record")
+        c4.reply
+            .starts_with("Complement C4: not available in this case record")
             && !c4.reply.contains("42"),
         "C4 is not C3's report: {}",
         c4.reply
     );
-    assert_eq!(s.ordered[1].source, crate::protocol::ResultSource::Unavailable);
+    assert_eq!(
+        s.ordered[1].source,
+        crate::protocol::ResultSource::Unavailable
+    );
     assert_eq!(s.ordered[0].source, crate::protocol::ResultSource::Case);
     // The same row again repeats its stored report.
     let again = s

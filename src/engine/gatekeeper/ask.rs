@@ -155,16 +155,53 @@ const DURATION_WORDS: &[&str] = &[
 /// True when a text states a duration or a time ("three weeks", "since Monday", "2 days ago").
 pub(super) fn states_duration(text: &str) -> bool {
     const UNITS: &[&str] = &[
-        "second", "seconds", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs",
-        "day", "days", "week", "weeks", "wk", "wks", "month", "months", "year", "years", "yr",
-        "yrs", "night", "nights", "morning", "evening", "yesterday", "overnight", "decade",
+        "second",
+        "seconds",
+        "minute",
+        "minutes",
+        "min",
+        "mins",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "wk",
+        "wks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "night",
+        "nights",
+        "morning",
+        "evening",
+        "yesterday",
+        "overnight",
+        "decade",
     ];
     const MARKERS: &[&str] = &["since", "ago", "yesterday", "last", "past", "for", "over"];
+    const COUNTS: &[&str] = &[
+        "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "several", "few", "couple", "many", "some", "half",
+    ];
     let normalized = normalize(text);
     let words: Vec<&str> = normalized.split(' ').collect();
     let has_unit = words.iter().any(|w| UNITS.contains(w));
     let has_marker = words.iter().any(|w| MARKERS.contains(w));
-    has_unit && has_marker
+    // "5 hours", "three weeks", "a few days": a count before a unit states a duration.
+    let counted = words.windows(2).any(|pair| {
+        (pair[0].chars().all(|c| c.is_ascii_digit()) || COUNTS.contains(&pair[0]))
+            && UNITS.contains(&pair[1])
+    }) || words
+        .windows(3)
+        .any(|w| COUNTS.contains(&w[0]) && w[1] == "few" && UNITS.contains(&w[2]));
+    (has_unit && has_marker) || counted || words.contains(&"since") || words.contains(&"ago")
 }
 
 fn section_of(lexicon_section: &str) -> Option<Section> {
@@ -184,7 +221,9 @@ impl Asked {
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
         let padded = format!(" {normalized} ");
         let duration = DURATION.iter().any(|p| padded.contains(&format!(" {p} ")));
-        let mut exam_request = EXAM_VERBS.iter().any(|v| padded.contains(&format!(" {v} ")));
+        let mut exam_request = EXAM_VERBS
+            .iter()
+            .any(|v| padded.contains(&format!(" {v} ")));
         let mut sections: Vec<Section> = Vec::new();
         let mut concepts: Vec<Concept> = Vec::new();
         let mut covered = vec![false; words.len()];
@@ -260,6 +299,7 @@ mod tests {
     fn durations_are_told_apart() {
         assert!(states_duration("It started three days ago."));
         assert!(states_duration("for the past 2 weeks"));
+        assert!(states_duration("The pain began 5 hours before arrival."));
         assert!(!states_duration("I take 10 mg daily."));
     }
 }

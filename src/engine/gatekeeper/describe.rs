@@ -22,14 +22,38 @@ const MODALITIES: &[(&str, &[&str])] = &[
     ),
     (
         "ultrasound",
-        &["ultrasound", "us", "sonogram", "sonography", "ultrasonography", "doppler", "duplex"],
+        &[
+            "ultrasound",
+            "us",
+            "sonogram",
+            "sonography",
+            "ultrasonography",
+            "doppler",
+            "duplex",
+        ],
     ),
     (
         "xray",
-        &["x ray", "xray", "radiograph", "radiography", "film", "films", "cxr", "kub", "plain film"],
+        &[
+            "x ray",
+            "xray",
+            "radiograph",
+            "radiography",
+            "film",
+            "films",
+            "cxr",
+            "kub",
+            "plain film",
+        ],
     ),
-    ("echo", &["echocardiogram", "echocardiography", "echo", "tte", "tee"]),
-    ("ecg", &["ecg", "ekg", "electrocardiogram", "electrocardiography"]),
+    (
+        "echo",
+        &["echocardiogram", "echocardiography", "echo", "tte", "tee"],
+    ),
+    (
+        "ecg",
+        &["ecg", "ekg", "electrocardiogram", "electrocardiography"],
+    ),
     ("culture", &["culture", "cultures", "cx", "ucx", "bcx"]),
 ];
 
@@ -40,11 +64,29 @@ const ANGIO: &[&str] = &["angiography", "angiogram", "cta", "ctpa", "mra", "angi
 const SITES: &[(&str, &[&str])] = &[
     ("head", &["head", "brain", "cranial", "skull"]),
     ("neck", &["neck", "soft tissue neck"]),
-    ("chest", &["chest", "thorax", "lung", "lungs", "cxr", "pulmonary", "ctpa"]),
-    ("abdomen", &["abdomen", "abdominal", "abdo", "kub", "ruq", "rlq", "luq", "llq"]),
+    (
+        "chest",
+        &[
+            "chest",
+            "thorax",
+            "lung",
+            "lungs",
+            "cxr",
+            "pulmonary",
+            "ctpa",
+        ],
+    ),
+    ("abdomen", &["abdomen", "abdominal", "abdo", "kub"]),
+    (
+        "ruq",
+        &["ruq", "right upper quadrant", "gallbladder", "biliary"],
+    ),
+    ("rlq", &["rlq", "right lower quadrant", "appendix"]),
+    ("luq", &["luq", "left upper quadrant", "spleen"]),
+    ("llq", &["llq", "left lower quadrant"]),
     ("pelvis", &["pelvis", "pelvic", "transvaginal"]),
     ("kidney", &["kidney", "kidneys", "renal"]),
-    ("liver", &["liver", "hepatic", "hepatobiliary", "gallbladder", "biliary", "ruq"]),
+    ("liver", &["liver", "hepatic", "hepatobiliary"]),
     ("spine", &["spine", "spinal"]),
     ("cervical", &["cervical"]),
     ("thoracic", &["thoracic"]),
@@ -52,7 +94,18 @@ const SITES: &[(&str, &[&str])] = &[
     ("heart", &["heart", "cardiac", "coronary"]),
     ("aorta", &["aorta", "aortic"]),
     ("carotid", &["carotid", "carotids"]),
-    ("leg", &["leg", "legs", "lower extremity", "lower limb", "calf", "femoral", "popliteal"]),
+    (
+        "leg",
+        &[
+            "leg",
+            "legs",
+            "lower extremity",
+            "lower limb",
+            "calf",
+            "femoral",
+            "popliteal",
+        ],
+    ),
     ("arm", &["arm", "upper extremity", "upper limb"]),
     ("knee", &["knee"]),
     ("hip", &["hip"]),
@@ -72,14 +125,20 @@ const SPECIMENS: &[(&str, &[&str])] = &[
     ("venous", &["venous", "vbg"]),
     ("blood", &["blood", "serum", "plasma", "bcx"]),
     ("urine", &["urine", "urinary", "urinalysis", "ua", "ucx"]),
-    ("csf", &["csf", "cerebrospinal", "spinal fluid", "lumbar puncture"]),
+    (
+        "csf",
+        &["csf", "cerebrospinal", "spinal fluid", "lumbar puncture"],
+    ),
     ("sputum", &["sputum"]),
     ("stool", &["stool", "fecal", "faecal", "feces"]),
     ("throat", &["throat", "pharyngeal"]),
     ("wound", &["wound", "abscess"]),
     ("synovial", &["synovial", "joint fluid", "arthrocentesis"]),
     ("pleural", &["pleural"]),
-    ("peritoneal", &["peritoneal", "ascitic", "ascites", "paracentesis"]),
+    (
+        "peritoneal",
+        &["peritoneal", "ascitic", "ascites", "paracentesis"],
+    ),
     ("nasal", &["nasal", "nasopharyngeal", "nares"]),
 ];
 
@@ -138,13 +197,25 @@ impl Described {
             return false;
         }
         if !self.sites.is_empty() && !ordered.sites.is_empty() {
-            let spine_levels = ["cervical", "thoracic", "lumbar"];
-            let levels = |d: &Described| -> Vec<&str> {
-                d.sites.iter().copied().filter(|s| spine_levels.contains(s)).collect()
-            };
-            let (a, b) = (levels(self), levels(ordered));
-            if !a.is_empty() && !b.is_empty() && !a.iter().any(|s| b.contains(s)) {
-                return false;
+            // Spine levels and abdominal quadrants name different studies of one region.
+            for parts in [
+                &["cervical", "thoracic", "lumbar"][..],
+                &["ruq", "rlq", "luq", "llq"][..],
+            ] {
+                let levels = |d: &Described| -> Vec<&str> {
+                    d.sites
+                        .iter()
+                        .copied()
+                        .filter(|s| parts.contains(s))
+                        .collect()
+                };
+                let (a, b) = (levels(self), levels(ordered));
+                if !a.is_empty() && !b.is_empty() && !a.iter().any(|s| b.contains(s)) {
+                    return false;
+                }
+                if a.is_empty() != b.is_empty() && !parts.contains(&"cervical") {
+                    return false;
+                }
             }
             return self.sites.iter().any(|s| ordered.sites.contains(s));
         }

@@ -112,7 +112,10 @@ fn clauses(sentence: &str) -> Vec<(String, Vec<String>)> {
     let mut joined: Vec<String> = Vec::new();
     for part in parts {
         match joined.last_mut() {
-            Some(last) if part.starts_with(|c: char| c.is_ascii_digit()) && last.ends_with(|c: char| c.is_ascii_digit()) => {
+            Some(last)
+                if part.starts_with(|c: char| c.is_ascii_digit())
+                    && last.ends_with(|c: char| c.is_ascii_digit()) =>
+            {
                 last.push(',');
                 last.push_str(part);
             }
@@ -137,10 +140,7 @@ fn clauses(sentence: &str) -> Vec<(String, Vec<String>)> {
 
 /// The stems of a text outside its multi-word lexicon phrases.
 fn free_stems(text: &str) -> Vec<String> {
-    let words: Vec<String> = normalize(text)
-        .split(' ')
-        .map(str::to_string)
-        .collect();
+    let words: Vec<String> = normalize(text).split(' ').map(str::to_string).collect();
     let mut bound = vec![false; words.len()];
     for found in Lexicon::clinical().find(text) {
         if found.len >= 2 {
@@ -191,11 +191,13 @@ fn place(text: &str, lexicon: &Lexicon) -> Section {
     let normalized = normalize(text);
     let words: Vec<&str> = normalized.split(' ').collect();
     let found = lexicon.find(text);
-    let names_a_test = found
-        .iter()
-        .any(|f| f.groups.iter().any(|&g| lexicon.group(g).section == "tests"));
-    let reports = words.iter().any(|w| RESULT_WORDS.contains(w))
-        || text.chars().any(|c| c.is_ascii_digit());
+    let names_a_test = found.iter().any(|f| {
+        f.groups
+            .iter()
+            .any(|&g| lexicon.group(g).section == "tests")
+    });
+    let reports =
+        words.iter().any(|w| RESULT_WORDS.contains(w)) || text.chars().any(|c| c.is_ascii_digit());
     let exam_words = words.iter().any(|w| EXAM_WORDS.contains(w))
         || found.iter().any(|f| {
             f.groups
@@ -216,7 +218,13 @@ pub(super) fn items(case: &Case, guard: &LeakGuard) -> Vec<Item> {
     let lexicon = Lexicon::clinical();
     let mut out: Vec<Item> = Vec::new();
     for f in &case.history {
-        out.push(item(Section::History, &f.topic, &f.keywords, &f.answer, guard));
+        out.push(item(
+            Section::History,
+            &f.topic,
+            &f.keywords,
+            &f.answer,
+            guard,
+        ));
     }
     for f in &case.exam {
         out.push(item(Section::Exam, &f.topic, &f.keywords, &f.answer, guard));
@@ -262,7 +270,9 @@ mod tests {
 
     #[test]
     fn a_list_of_values_splits_into_clauses_and_prose_does_not() {
-        let c = clauses("Temperature 38.1 °C, heart rate 104/min, blood pressure 124/78 mmHg, SpO2 98%.");
+        let c = clauses(
+            "Temperature 38.1 °C, heart rate 104/min, blood pressure 124/78 mmHg, SpO2 98%.",
+        );
         assert_eq!(c.len(), 4);
         assert_eq!(c[1].0, "heart rate 104/min");
         let c = clauses("Lipase 3,120 U/L (ref 13–60), ALT 40 U/L, AST 38 U/L");

@@ -73,15 +73,24 @@ fn analyte_names(name: &str, prices: &PriceTable) -> Vec<String> {
 /// The case test named by the row's name or an alias, by a name that resolves to that row, or
 /// by its CPT code when no other row shares it (troponin I and T, throat and CSF cultures are
 /// different tests under one code).
-fn named<'a>(case: &'a Case, test: &PricedTest, prices: &PriceTable) -> Option<&'a CaseTest> {
+fn named(case: &Case, test: &PricedTest, prices: &PriceTable) -> Option<String> {
     let names = names_of(test);
-    if let Some(found) = case
+    // Every entry named by the row's name or an alias: "PFTs" is the spirometry and the DLCO.
+    let by_name: Vec<&str> = case
         .tests
         .iter()
-        .find(|t| names.contains(&normalize(&t.name)))
-    {
-        return Some(found);
+        .filter(|t| names.contains(&normalize(&t.name)))
+        .map(|t| t.result.trim())
+        .collect();
+    if !by_name.is_empty() {
+        return Some(by_name.join(" "));
     }
+    named_entry(case, test, prices).map(|t| t.result.clone())
+}
+
+/// The one case test that answers a row by a name resolving to it, its code, or a study of
+/// the same modality, site and specimen.
+fn named_entry<'a>(case: &'a Case, test: &PricedTest, prices: &PriceTable) -> Option<&'a CaseTest> {
     let same_code = |t: &CaseTest| {
         t.cpt
             .as_deref()
@@ -149,8 +158,19 @@ fn parts(text: &str) -> Vec<String> {
 
 /// Words that report a value without a number.
 const VERDICT_WORDS: &[&str] = &[
-    "positive", "negative", "normal", "elevated", "low", "high", "raised", "reduced", "absent",
-    "present", "detected", "undetectable", "trace",
+    "positive",
+    "negative",
+    "normal",
+    "elevated",
+    "low",
+    "high",
+    "raised",
+    "reduced",
+    "absent",
+    "present",
+    "detected",
+    "undetectable",
+    "trace",
 ];
 
 /// The parts of a report that give a value of one of `names`: the name, then a number or a word
@@ -222,12 +242,27 @@ fn inside(case: &Case, test: &PricedTest, prices: &PriceTable) -> Option<String>
 }
 
 /// Openings of a sentence that goes on reporting the study named before it.
-const CONTINUATIONS: &[&str] = &["it ", "this ", "these ", "there ", "the study", "the scan", "the culture", "the film", "the tracing"];
+const CONTINUATIONS: &[&str] = &[
+    "it ",
+    "this ",
+    "these ",
+    "there ",
+    "the study",
+    "the scan",
+    "the culture",
+    "the film",
+    "the tracing",
+];
 
 /// The sentences of a free-text case that report the ordered test: those naming it (or, for a
 /// panel, its parts), narrowed for a laboratory test to the parts that give its value; failing
 /// that, a sentence naming a panel that contains it.
-fn from_text(case: &Case, guard: &LeakGuard, test: &PricedTest, prices: &PriceTable) -> Option<String> {
+fn from_text(
+    case: &Case,
+    guard: &LeakGuard,
+    test: &PricedTest,
+    prices: &PriceTable,
+) -> Option<String> {
     let reported = reporting_sentences(case, guard);
     if reported.is_empty() {
         return None;
@@ -239,12 +274,14 @@ fn from_text(case: &Case, guard: &LeakGuard, test: &PricedTest, prices: &PriceTa
         .cloned()
         .chain(panel_parts.iter().flat_map(|c| analyte_names(c, prices)))
         .collect();
-    if let Some(found) = sentences_naming(case, guard, &reported, test, &names, panel_parts.is_empty()) {
+    if let Some(found) =
+        sentences_naming(case, guard, &reported, test, &names, panel_parts.is_empty())
+    {
         return Some(found);
     }
-    containing_panels(test, prices).into_iter().find_map(|panel| {
-        sentences_naming(case, guard, &reported, panel, &names_of(panel), false)
-    })
+    containing_panels(test, prices)
+        .into_iter()
+        .find_map(|panel| sentences_naming(case, guard, &reported, panel, &names_of(panel), false))
 }
 
 fn sentences_naming(
@@ -274,6 +311,13 @@ fn sentences_naming(
             .filter(|p| describe(p).specimen.is_none_or(|s| s == specimen))
             .collect();
         if !names_it && values.is_empty() {
+            continue;
+        }
+        // "Urine protein-to-creatinine ratio" names creatinine, but not the serum test.
+        if study.modality.is_none()
+            && values.is_empty()
+            && describe(sentence).specimen.is_some_and(|s| s != specimen)
+        {
             continue;
         }
         if narrow && study.modality.is_none() && !values.is_empty() {
@@ -321,12 +365,11 @@ pub(crate) fn recorded(
 ) -> Option<String> {
     let label = label(guard, test);
     let text = named(case, test, prices)
-        .map(|t| t.result.clone())
         .or_else(|| inside(case, test, prices))
         .or_else(|| {
             containing_panels(test, prices)
                 .into_iter()
-                .find_map(|panel| named(case, panel, prices).map(|t| t.result.clone()))
+                .find_map(|panel| named(case, panel, prices))
         })
         .or_else(|| from_text(case, guard, test, prices))?;
     Some(guard.filter(format!("{label}: {text}")))

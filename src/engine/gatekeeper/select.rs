@@ -165,7 +165,11 @@ fn pick(items: &[Item], eligible: &[usize], asked: &Asked) -> Option<String> {
             let met: Vec<bool> = row.iter().map(|s| *s > 0.0).collect();
             let mut score: f64 = row.iter().zip(&idf).map(|(s, w)| s * w).sum();
             if asked.duration && item.sentences.iter().any(|s| states_duration(&s.text)) {
-                score = if concepts.is_empty() { 1.0 } else { score * 1.3 };
+                score = if concepts.is_empty() {
+                    1.0
+                } else {
+                    score * 1.3
+                };
             }
             if let Some(section) = asked.section {
                 if item.section != section {

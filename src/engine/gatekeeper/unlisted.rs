@@ -18,8 +18,8 @@ pub const NOT_AVAILABLE: &str = "not available in this case record.";
 /// A finding of a test at least this likely in the diagnosis makes a normal report untrue.
 const USUALLY_ABNORMAL: f64 = 0.3;
 
-/// For every disease of the knowledge base (by each of its names): how likely each test is to
-/// be abnormal in it, from the test findings it lists or their base rates.
+/// For every disease of the knowledge base (by each of its names): how likely each test it
+/// weighs is to be abnormal in it, from the test findings it lists.
 struct Expectations {
     /// Normalised disease name or synonym → disease index.
     diseases: HashMap<String, usize>,
@@ -54,9 +54,14 @@ static EXPECTATIONS: LazyLock<Expectations> = LazyLock::new(|| {
             diseases.entry(name.clone()).or_insert(d);
         }
         names.push(own);
+        // Only what the disease lists counts: a test its authors did not weigh for it is not
+        // known to be normal in it.
         let mut by_test: HashMap<String, f64> = HashMap::new();
         for (f, finding) in knowledge.findings.iter().enumerate() {
             let Some(test) = &finding.test else { continue };
+            if !disease.findings.contains_key(&finding.id) {
+                continue;
+            }
             let p = knowledge.likelihood[d][f];
             let entry = by_test.entry(test.clone()).or_insert(0.0);
             *entry = entry.max(p);
@@ -81,7 +86,9 @@ pub fn knowledge_names(names: &[String]) -> Vec<String> {
 }
 
 /// Words that do not tell one diagnosis from another when matching a case to the knowledge base.
-const LOOSE: &[&str] = &["acute", "chronic", "the", "of", "with", "and", "due", "to", "a", "an"];
+const LOOSE: &[&str] = &[
+    "acute", "chronic", "the", "of", "with", "and", "due", "to", "a", "an",
+];
 
 fn significant(name: &str) -> Vec<String> {
     normalize(name)
@@ -166,20 +173,35 @@ mod tests {
     #[test]
     fn a_test_the_diagnosis_makes_abnormal_is_never_reported_normal() {
         // Appendicitis raises the white count and the CRP in most patients.
-        for test in ["Complete blood count with differential", "C-reactive protein"] {
+        for test in [
+            "Complete blood count with differential",
+            "C-reactive protein",
+        ] {
             let r = report_of("Acute appendicitis", test);
             assert_eq!(r.source, ResultSource::Unavailable, "{}", r.text);
             assert!(r.text.ends_with(NOT_AVAILABLE), "{}", r.text);
         }
-        // It leaves the lipase normal: a normal report is consistent, and marked synthesised.
+        // Its authors weighed the urinalysis and found it rarely abnormal: a normal report is
+        // consistent, and marked synthesised.
+        let urine = report_of("appendicitis", "Urinalysis with microscopy");
+        assert_eq!(urine.source, ResultSource::Synthesised);
+        assert!(
+            urine.text.contains("no abnormality found"),
+            "{}",
+            urine.text
+        );
+        // A test it never weighed for appendicitis is not known to be normal in it.
         let lipase = report_of("appendicitis", "Lipase");
-        assert_eq!(lipase.source, ResultSource::Synthesised);
-        assert!(lipase.text.contains("no abnormality found"), "{}", lipase.text);
+        assert_eq!(lipase.source, ResultSource::Unavailable, "{}", lipase.text);
     }
 
     #[test]
     fn a_diagnosis_the_knowledge_base_does_not_know_gets_the_neutral_phrasing_for_every_test() {
-        for test in ["Lipase", "C-reactive protein", "Thyroid-stimulating hormone"] {
+        for test in [
+            "Lipase",
+            "C-reactive protein",
+            "Thyroid-stimulating hormone",
+        ] {
             let r = report_of("Erdheim-Chester disease", test);
             assert_eq!(r.source, ResultSource::Unavailable);
             assert_eq!(r.text, format!("{test}: {NOT_AVAILABLE}"));

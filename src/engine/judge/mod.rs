@@ -77,8 +77,17 @@ fn same_words(a: &str, b: &str) -> bool {
 /// Every word the case says (findings, results, text, teaching points), as stems.
 fn case_words(case: &Case) -> HashSet<String> {
     let mut text = vec![case.summary.clone()];
-    text.extend(case.history.iter().chain(&case.exam).map(|f| f.answer.clone()));
-    text.extend(case.tests.iter().map(|t| format!("{} {}", t.name, t.result)));
+    text.extend(
+        case.history
+            .iter()
+            .chain(&case.exam)
+            .map(|f| f.answer.clone()),
+    );
+    text.extend(
+        case.tests
+            .iter()
+            .map(|t| format!("{} {}", t.name, t.result)),
+    );
     text.extend(case.full_text.iter().cloned());
     text.extend(case.teaching_points.iter().cloned());
     text.iter().flat_map(|t| terms(t)).collect()
@@ -90,15 +99,20 @@ fn supported(word: &str, said: &HashSet<String>) -> bool {
     if said.contains(word) {
         return true;
     }
-    [super::lexicon::Lexicon::clinical(), super::lexicon::Lexicon::diagnoses()]
-        .iter()
-        .any(|lexicon| {
-            lexicon.groups_of(word).iter().any(|&g| {
-                lexicon.group(g).stems.iter().any(|stems| {
-                    !stems.is_empty() && stems.iter().all(|s| said.contains(s))
-                })
-            })
+    [
+        super::lexicon::Lexicon::clinical(),
+        super::lexicon::Lexicon::diagnoses(),
+    ]
+    .iter()
+    .any(|lexicon| {
+        lexicon.groups_of(word).iter().any(|&g| {
+            lexicon
+                .group(g)
+                .stems
+                .iter()
+                .any(|stems| !stems.is_empty() && stems.iter().all(|s| said.contains(s)))
         })
+    })
 }
 
 /// How one reading of the given diagnosis meets one reading of the true one.
@@ -107,6 +121,8 @@ enum Meeting {
     Apart,
     /// The same name.
     Same,
+    /// The same name, misspelt.
+    Misspelt,
     /// The whole true name, with extra words (supported by the case, or not).
     Covers { extras: Vec<String> },
     /// The whole true name, with a qualifier that makes another disease.
@@ -134,7 +150,13 @@ fn meet(given: &Name, truth: &Name) -> Meeting {
         .filter(|g| !truth.stems.iter().any(|t| same_word(g, t)))
         .cloned()
         .collect();
-    if extras.is_empty() {
+    let misspelt = truth
+        .stems
+        .iter()
+        .any(|t| !given.stems.contains(t) && !soft(t));
+    if extras.is_empty() && misspelt {
+        Meeting::Misspelt
+    } else if extras.is_empty() {
         Meeting::Same
     } else {
         Meeting::Covers { extras }
@@ -151,25 +173,36 @@ impl OfflineJudge {
             Given::Question(inner) => {
                 let j = self.one(case, truth, &inner);
                 let (score, about) = if j.score >= 4 {
-                    (3, " It asks about the right disease, but a question commits to nothing.")
+                    (
+                        3,
+                        " It asks about the right disease, but a question commits to nothing.",
+                    )
                 } else {
                     (j.score.min(3), "")
                 };
                 verdict(
                     score,
-                    format!("\"{}\" is a question, not a diagnosis.{about}", given.trim()),
+                    format!(
+                        "\"{}\" is a question, not a diagnosis.{about}",
+                        given.trim()
+                    ),
                 )
             }
             Given::List(parts) => {
-                let scored: Vec<(Judgement, &String)> =
-                    parts.iter().map(|p| (self.one(case, truth, p), p)).collect();
+                let scored: Vec<(Judgement, &String)> = parts
+                    .iter()
+                    .map(|p| (self.one(case, truth, p), p))
+                    .collect();
                 if scored.iter().all(|(j, _)| j.correct()) {
                     let (best, _) = scored.into_iter().max_by_key(|(j, _)| j.score)?;
                     return Some(best);
                 }
                 let (best, part) = scored.into_iter().max_by_key(|(j, _)| j.score)?;
                 let (score, about) = if best.correct() {
-                    (3, format!(" It includes the diagnosis ({part}), among others."))
+                    (
+                        3,
+                        format!(" It includes the diagnosis ({part}), among others."),
+                    )
                 } else {
                     (best.score.min(3), String::new())
                 };
@@ -261,6 +294,11 @@ impl OfflineJudge {
                         format!("\"{given}\" is the diagnosis ({truth}) or another name for it."),
                     )),
                     Meeting::Same => {}
+                    Meeting::Misspelt if !known_apart => keep(verdict(
+                        4,
+                        format!("\"{given}\" is a near-identical spelling of {truth}."),
+                    )),
+                    Meeting::Misspelt => {}
                     Meeting::Covers { .. } if known_apart => {}
                     Meeting::Covers { extras } => {
                         if extras.iter().all(|w| supported(w, &said)) {
@@ -287,7 +325,10 @@ impl OfflineJudge {
                     !g.is_empty() && !t.is_empty() && !g.iter().any(|o| t.contains(o))
                 };
                 if similarity >= 0.85 && name.len() >= 6 && !conflict {
-                    return verdict(4, format!("\"{given}\" is a near-identical spelling of {truth}."));
+                    return verdict(
+                        4,
+                        format!("\"{given}\" is a near-identical spelling of {truth}."),
+                    );
                 }
             }
         }
@@ -298,7 +339,9 @@ impl OfflineJudge {
         {
             return verdict(
                 3,
-                format!("\"{given}\" is in the same disease family as {truth}, but not the diagnosis."),
+                format!(
+                    "\"{given}\" is in the same disease family as {truth}, but not the diagnosis."
+                ),
             );
         }
         // The same head noun ("… pneumonia", "… leukemia") is the same family of disease.
@@ -311,7 +354,9 @@ impl OfflineJudge {
         }) {
             return verdict(
                 3,
-                format!("\"{given}\" is in the same disease family as {truth}, but not the diagnosis."),
+                format!(
+                    "\"{given}\" is in the same disease family as {truth}, but not the diagnosis."
+                ),
             );
         }
         let case_system = case.system.as_deref().or_else(|| system_of(truth));

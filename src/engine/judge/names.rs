@@ -14,26 +14,86 @@ const FILLER: &[&str] = &[
 
 /// Words that state a cause: a diagnosis with a stated cause is not the primary (idiopathic)
 /// disease of the same name ("IgG4-related sclerosing cholangitis").
-const CAUSES: &[&str] = &["related", "induced", "due", "caused", "secondary", "associated"];
+const CAUSES: &[&str] = &[
+    "related",
+    "induced",
+    "due",
+    "caused",
+    "secondary",
+    "associated",
+];
 
 /// Words that hedge or frame a diagnosis without changing it.
 const HEDGES: &[&str] = &[
-    "probable", "probably", "likely", "most", "possible", "possibly", "suspected", "presumed",
-    "presumptive", "consistent", "confirmed", "final", "new", "onset", "known", "complicated",
-    "uncomplicated", "case", "patient", "diagnosis", "picture", "clinical", "state", "episode",
-    "presentation", "severe", "mild", "moderate", "early", "late", "classic", "typical", "true",
+    "probable",
+    "probably",
+    "likely",
+    "most",
+    "possible",
+    "possibly",
+    "suspected",
+    "presumed",
+    "presumptive",
+    "consistent",
+    "confirmed",
+    "final",
+    "new",
+    "onset",
+    "known",
+    "complicated",
+    "uncomplicated",
+    "case",
+    "patient",
+    "diagnosis",
+    "picture",
+    "clinical",
+    "state",
+    "episode",
+    "presentation",
+    "severe",
+    "mild",
+    "moderate",
+    "early",
+    "late",
+    "classic",
+    "typical",
+    "true",
 ];
 
 /// Qualifiers that may be left out without changing the disease ("appendicitis" for "acute
 /// appendicitis"), but not swapped for their opposite.
-const SOFT: &[&str] = &["acute", "primary", "chronic", "idiopathic", "isolated", "simple"];
+const SOFT: &[&str] = &[
+    "acute",
+    "primary",
+    "chronic",
+    "idiopathic",
+    "isolated",
+    "simple",
+];
 
 /// Qualifier classes: two words of different classes in one row name different diseases.
 const OPPOSED: &[&[&[&str]]] = &[
-    &[&["primary", "hereditary", "idiopathic", "essential", "familial", "inherited", "genetic"], &["secondary", "acquired", "reactive"]],
-    &[&["acute", "hyperacute", "fulminant"], &["chronic", "subacute"]],
+    &[
+        &[
+            "primary",
+            "hereditary",
+            "idiopathic",
+            "essential",
+            "familial",
+            "inherited",
+            "genetic",
+        ],
+        &["secondary", "acquired", "reactive"],
+    ],
+    &[
+        &["acute", "hyperacute", "fulminant"],
+        &["chronic", "subacute"],
+    ],
     &[&["congenital"], &["acquired"]],
-    &[&["type 1", "type i", "juvenile"], &["type 2", "type ii", "adult onset"]],
+    &[
+        &["type 1", "type i", "juvenile"],
+        &["type 2", "type ii", "adult onset"],
+    ],
     &[&["benign"], &["malignant"]],
     &[&["left"], &["right"]],
     &[&["upper"], &["lower"]],
@@ -41,12 +101,27 @@ const OPPOSED: &[&[&[&str]]] = &[
     &[&["central"], &["nephrogenic", "peripheral"]],
     &[&["focal"], &["generalized", "generalised", "diffuse"]],
     &[&["systolic", "reduced"], &["diastolic", "preserved"]],
-    &[&["anterior"], &["inferior"], &["lateral"], &["posterior"], &["septal"]],
+    &[
+        &["anterior"],
+        &["inferior"],
+        &["lateral"],
+        &["posterior"],
+        &["septal"],
+    ],
     &[&["proximal"], &["distal"]],
     &[&["hyper"], &["hypo"]],
     &[&["st elevation", "stemi"], &["non st elevation", "nstemi"]],
-    &[&["myeloid", "myelogenous", "myelocytic"], &["lymphoblastic", "lymphocytic", "lymphoid"]],
-    &[&["falciparum"], &["vivax"], &["ovale"], &["malariae"], &["knowlesi"]],
+    &[
+        &["myeloid", "myelogenous", "myelocytic"],
+        &["lymphoblastic", "lymphocytic", "lymphoid"],
+    ],
+    &[
+        &["falciparum"],
+        &["vivax"],
+        &["ovale"],
+        &["malariae"],
+        &["knowlesi"],
+    ],
 ];
 
 /// A name read for comparison: its significant stems, in order.
@@ -100,7 +175,11 @@ pub(super) fn readings(text: &str) -> Vec<String> {
                     let candidate = if *base == normalized {
                         format!("{before} {phrase} {after}")
                     } else {
-                        format!(" {base} ").replacen(&format!(" {span} "), &format!(" {phrase} "), 1)
+                        format!(" {base} ").replacen(
+                            &format!(" {span} "),
+                            &format!(" {phrase} "),
+                            1,
+                        )
                     };
                     let candidate = normalize(&candidate);
                     if !out.contains(&candidate) && out.len() < MOST {
@@ -190,7 +269,11 @@ pub(super) fn opposed(given: &str, truth: &str) -> Option<String> {
     for (row, class) in &g {
         if let Some((_, other)) = t.iter().find(|(r, c)| r == row && c != class) {
             let word = |c: usize| OPPOSED[*row][c][0];
-            return Some(format!("{} where the diagnosis is {}", word(*class), word(*other)));
+            return Some(format!(
+                "{} where the diagnosis is {}",
+                word(*class),
+                word(*other)
+            ));
         }
     }
     None

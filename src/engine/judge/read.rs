@@ -82,10 +82,17 @@ const QUESTION_OPENINGS: &[&str] = &[
 ];
 
 /// Words and separators that join alternatives.
-const ALTERNATIVES: &[&str] = &[" or ", " vs ", " vs. ", " versus ", " and/or ", ";", "/", " v "];
+const ALTERNATIVES: &[&str] = &[
+    " or ", " vs ", " vs. ", " versus ", " and/or ", ";", "/", " v ",
+];
 
 /// Openings that announce a list.
-const LIST_OPENINGS: &[&str] = &["differential", "ddx", "differentials", "differential diagnosis"];
+const LIST_OPENINGS: &[&str] = &[
+    "differential",
+    "ddx",
+    "differentials",
+    "differential diagnosis",
+];
 
 fn strip_label(text: &str) -> &str {
     let trimmed = text.trim();
@@ -105,23 +112,66 @@ pub(super) fn names_a_disease(part: &str) -> bool {
         "ism", "trophy", "penia", "cytosis", "uria",
     ];
     const WORDS: &[&str] = &[
-        "syndrome", "disease", "disorder", "cancer", "tumor", "tumour", "infection", "failure",
-        "deficiency", "infarction", "embolism", "thrombosis", "stroke", "sepsis", "abscess",
-        "fracture", "palsy", "overdose", "poisoning", "toxicity", "pregnancy", "lupus", "gout",
-        "diabetes", "dissection", "aneurysm", "hemorrhage", "haemorrhage", "rupture", "ulcer",
-        "obstruction", "leukemia", "leukaemia", "lymphoma", "myeloma", "fever", "pneumonia",
-        "malaria", "tuberculosis", "infarct", "attack", "insufficiency", "stenosis",
+        "syndrome",
+        "disease",
+        "disorder",
+        "cancer",
+        "tumor",
+        "tumour",
+        "infection",
+        "failure",
+        "deficiency",
+        "infarction",
+        "embolism",
+        "thrombosis",
+        "stroke",
+        "sepsis",
+        "abscess",
+        "fracture",
+        "palsy",
+        "overdose",
+        "poisoning",
+        "toxicity",
+        "pregnancy",
+        "lupus",
+        "gout",
+        "diabetes",
+        "dissection",
+        "aneurysm",
+        "hemorrhage",
+        "haemorrhage",
+        "rupture",
+        "ulcer",
+        "obstruction",
+        "leukemia",
+        "leukaemia",
+        "lymphoma",
+        "myeloma",
+        "fever",
+        "pneumonia",
+        "malaria",
+        "tuberculosis",
+        "infarct",
+        "attack",
+        "insufficiency",
+        "stenosis",
     ];
     let normalized = normalize(part);
     let lexicon = Lexicon::diagnoses();
     // An abbreviation in capitals ("DKA", "HHS", "PMR") names a disease in a list.
-    let abbreviation = part
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| (2..=6).contains(&w.len()) && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) && w.chars().any(|c| c.is_ascii_uppercase()));
+    let abbreviation = part.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        (2..=6).contains(&w.len())
+            && w.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && w.chars().any(|c| c.is_ascii_uppercase())
+    });
     abbreviation
         || !lexicon.find(part).is_empty()
         || normalized.split(' ').any(|w| {
-            WORDS.contains(&w) || ENDINGS.iter().any(|e| w.len() > e.len() + 2 && w.ends_with(e))
+            WORDS.contains(&w)
+                || ENDINGS
+                    .iter()
+                    .any(|e| w.len() > e.len() + 2 && w.ends_with(e))
         })
 }
 
@@ -171,6 +221,10 @@ pub(super) fn read(given: &str) -> Given {
     let commas = clean(commas);
     let diseases = |v: &[String]| v.iter().filter(|p| names_a_disease(p)).count();
     if parts.len() >= 2 && diseases(&parts) >= 2 {
+        // "A, B or C": the commas separate alternatives too when every part names a disease.
+        if commas.len() > parts.len() && diseases(&commas) == commas.len() {
+            return Given::List(commas);
+        }
         return Given::List(parts);
     }
     if (commas.len() >= 3 || announced) && diseases(&commas) >= 2 {
@@ -199,9 +253,13 @@ mod tests {
         assert_eq!(read("No diagnosis reached"), Given::Placeholder);
         assert_eq!(read("  -  "), Given::Placeholder);
         assert_eq!(read("N/A"), Given::Placeholder);
-        assert!(matches!(read("Could this be sarcoidosis?"), Given::Question(q) if q == "sarcoidosis"));
+        assert!(
+            matches!(read("Could this be sarcoidosis?"), Given::Question(q) if q == "sarcoidosis")
+        );
         assert!(matches!(read("Sarcoidosis?"), Given::Question(_)));
-        assert!(matches!(read("Lymphoma, sarcoidosis or tuberculosis"), Given::List(p) if p.len() == 3));
+        assert!(
+            matches!(read("Lymphoma, sarcoidosis or tuberculosis"), Given::List(p) if p.len() == 3)
+        );
         assert!(matches!(read("PE vs pneumonia"), Given::List(_)));
         assert!(matches!(
             read("Final diagnosis: acute inferior STEMI, probable RCA occlusion"),

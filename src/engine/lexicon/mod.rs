@@ -51,9 +51,10 @@ pub struct Found {
 /// Short abbreviations that are also everyday words ("all", "as", "pt"): in running text they
 /// count only when written in capitals, or when they are the whole question.
 const EVERYDAY: &[&str] = &[
-    "all", "as", "am", "an", "at", "be", "do", "go", "hi", "in", "is", "it", "me", "no", "of", "on",
-    "or", "pt", "so", "to", "up", "us", "we", "can", "may", "man", "hip", "ice", "pat", "ms", "mm",
-    "ca", "mg", "pe", "ra", "sad", "cap", "ace", "aid", "aids", "lap", "art", "ed", "er", "or",
+    "all", "as", "am", "an", "at", "be", "do", "go", "hi", "in", "is", "it", "me", "no", "of",
+    "on", "or", "pt", "so", "to", "up", "us", "we", "can", "may", "man", "hip", "ice", "pat", "ms",
+    "mm", "ca", "mg", "pe", "ra", "sad", "cap", "ace", "aid", "aids", "lap", "art", "ed", "er",
+    "or",
 ];
 
 static CLINICAL: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_CLINICAL, "clinical"));

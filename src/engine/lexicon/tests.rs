@@ -32,7 +32,11 @@ fn the_bundled_lexicons_read_whole_and_are_large_enough() {
     let clinical = parse(BUNDLED_CLINICAL).unwrap();
     let diagnoses = parse(BUNDLED_DIAGNOSES).unwrap();
     assert!(clinical.len() >= 400, "{} clinical entries", clinical.len());
-    assert!(diagnoses.len() >= 300, "{} diagnosis entries", diagnoses.len());
+    assert!(
+        diagnoses.len() >= 300,
+        "{} diagnosis entries",
+        diagnoses.len()
+    );
     for section in ["history", "vitals", "symptoms", "exam", "tests"] {
         assert!(
             (0..clinical.len()).any(|i| clinical.group(i).section == section),

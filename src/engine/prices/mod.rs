@@ -148,6 +148,13 @@ impl PriceTable {
         if let Some(test) = self.exact(&key) {
             return Lookup::Found(test);
         }
+        // An order by CPT code alone ("80048"): the first row with that code.
+        let code = name.trim();
+        if crate::engine::case::valid_cpt(&code.to_ascii_uppercase()) {
+            if let Some(test) = self.by_cpt(code) {
+                return Lookup::Found(test);
+            }
+        }
         let ranked = self.rank(&key);
         // Close spelling is not enough: the best close row whose name or an alias is a
         // believable reading of the order (see `plausible`) is taken.
@@ -289,6 +296,11 @@ mod tests {
         }
         let bmp = table.by_cpt("80048").expect("BMP");
         assert_eq!(table.lookup("basic metabolc panel"), Lookup::Found(bmp));
+        assert_eq!(
+            table.lookup("80048"),
+            Lookup::Found(bmp),
+            "a CPT code alone"
+        );
         let ecg = table.by_cpt("93000").expect("ECG");
         assert_eq!(table.lookup("EKG"), Lookup::Found(ecg));
         match table.lookup("quantum flux assay") {
