@@ -156,6 +156,9 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
                     t.absent += 1;
                     if answer == NOTHING {
                         t.absent_silent += 1;
+                    } else {
+                        t.misses
+                            .push(format!("ABSENT {} {:?} -> {answer:?}", case.id, q.q));
                     }
                     continue;
                 }

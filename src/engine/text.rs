@@ -152,6 +152,32 @@ pub fn is_stopword(word: &str) -> bool {
 
 /// A crude English stem: enough to make "smoking", "smokes" and "smoked" meet "smoke".
 pub fn stem(word: &str) -> String {
+    // Irregular forms meet their regular stem ("lost" consciousness, "loss" of consciousness).
+    const IRREGULAR: &[(&str, &str)] = &[
+        ("lost", "los"),
+        ("loss", "los"),
+        ("lose", "los"),
+        ("losing", "los"),
+        ("felt", "feel"),
+        ("threw", "throw"),
+        ("thrown", "throw"),
+        ("drank", "drink"),
+        ("drunk", "drink"),
+        ("began", "begin"),
+        ("begun", "begin"),
+        ("woke", "wak"),
+        ("woken", "wak"),
+        ("bled", "bleed"),
+        ("took", "tak"),
+        ("taken", "tak"),
+        ("fell", "fall"),
+        ("fallen", "fall"),
+        ("slept", "sleep"),
+        ("swollen", "swell"),
+    ];
+    if let Some((_, s)) = IRREGULAR.iter().find(|(w, _)| *w == word) {
+        return s.to_string();
+    }
     let w = word;
     for suffix in [
         "fulness", "ful", "ings", "ing", "edly", "ed", "es", "s", "ly",

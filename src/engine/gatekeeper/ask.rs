@@ -2,7 +2,7 @@
 //! the clinical lexicon), the section it is about, and whether it asks how long or since when.
 
 use super::items::Section;
-use crate::engine::lexicon::Lexicon;
+use crate::engine::lexicon::{is_everyday, Lexicon};
 use crate::engine::text::{is_stopword, normalize, stem};
 
 /// One thing a question asks about, in every wording the lexicon knows.
@@ -10,6 +10,9 @@ use crate::engine::text::{is_stopword, normalize, stem};
 pub(super) struct Concept {
     /// Stem sequences that mean it, the question's own wording first.
     pub wordings: Vec<Vec<String>>,
+    /// Stem sequences that show it in a sentence without naming it ("mother" for family
+    /// history): weaker than a wording.
+    pub cues: Vec<Vec<String>>,
 }
 
 /// A question, understood.
@@ -125,6 +128,44 @@ const GENERIC: &[&str] = &[
     "finding",
     "show",
     "shows",
+    // Light verbs and fillers: they carry the question, not what it is about.
+    "bring",
+    "bringing",
+    "brought",
+    "getting",
+    "gets",
+    "come",
+    "coming",
+    "came",
+    "happen",
+    "happened",
+    "happening",
+    "keep",
+    "keeps",
+    "put",
+    "give",
+    "gives",
+    "gave",
+    "seems",
+    "looks",
+    "looking",
+    "tend",
+    "usually",
+    "often",
+    "ever",
+    "still",
+    "much",
+    "any",
+    "lot",
+    "lots",
+    "kind",
+    "type",
+    "sort",
+    "way",
+    "like",
+    "able",
+    "try",
+    "tried",
 ];
 
 /// Phrases that ask how long or since when.
@@ -204,6 +245,16 @@ pub(super) fn states_duration(text: &str) -> bool {
     (has_unit && has_marker) || counted || words.contains(&"since") || words.contains(&"ago")
 }
 
+/// The cue words of a clinical-lexicon group (see `data/lexicon/cues.txt`).
+fn cues_of(group: usize, lexicon: &Lexicon) -> Vec<Vec<String>> {
+    let cues = Lexicon::cues();
+    (0..cues.len())
+        .map(|c| cues.group(c))
+        .filter(|cue| lexicon.groups_of(&cue.phrases[0]).contains(&group))
+        .flat_map(|cue| cue.stems[1..].iter().filter(|s| !s.is_empty()).cloned())
+        .collect()
+}
+
 fn section_of(lexicon_section: &str) -> Option<Section> {
     match lexicon_section {
         "history" | "symptoms" => Some(Section::History),
@@ -237,23 +288,49 @@ impl Asked {
             if !own.is_empty() {
                 wordings.push(own);
             }
+            let mut cues: Vec<Vec<String>> = Vec::new();
             for &g in &found.groups {
                 let group = lexicon.group(g);
                 if let Some(section) = section_of(&group.section) {
                     sections.push(section);
                 }
-                for stems in &group.stems {
-                    if !stems.is_empty() && !wordings.contains(stems) {
-                        wordings.push(stems.clone());
+                for (phrase, stems) in group.phrases.iter().zip(&group.stems) {
+                    // "all" (allergies) or "t" (temperature) would be found everywhere.
+                    if stems.is_empty() || is_everyday(phrase) || wordings.contains(stems) {
+                        continue;
+                    }
+                    wordings.push(stems.clone());
+                    // "nausea and vomiting" is told as "nausea without vomiting": each half
+                    // shows the whole.
+                    if let Some((a, b)) = phrase.split_once(" and ") {
+                        for half in [a, b] {
+                            let half = crate::engine::text::terms(half);
+                            if !half.is_empty() && !cues.contains(&half) {
+                                cues.push(half);
+                            }
+                        }
                     }
                 }
+                cues.extend(cues_of(g, lexicon));
             }
             for c in covered.iter_mut().skip(found.start).take(found.len) {
                 *c = true;
             }
             let generic_alone = found.len == 1 && GENERIC.contains(&words[found.start]);
+            // A phrase's head word shows it too, weakly: "drug allergies" are told under
+            // "Allergies".
+            let heads: Vec<Vec<String>> = wordings
+                .iter()
+                .filter(|w| w.len() >= 2)
+                .filter_map(|w| w.last().map(|h| vec![h.clone()]))
+                .collect();
+            for head in heads {
+                if !cues.contains(&head) && !GENERIC.contains(&head[0].as_str()) {
+                    cues.push(head);
+                }
+            }
             if !wordings.is_empty() && !generic_alone {
-                concepts.push(Concept { wordings });
+                concepts.push(Concept { wordings, cues });
             }
         }
         for (i, word) in words.iter().enumerate() {
@@ -271,6 +348,7 @@ impl Asked {
             }
             concepts.push(Concept {
                 wordings: vec![vec![s]],
+                cues: Vec::new(),
             });
         }
         if sections.contains(&Section::Exam) {

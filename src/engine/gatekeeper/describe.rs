@@ -58,7 +58,18 @@ const MODALITIES: &[(&str, &[&str])] = &[
 ];
 
 /// Words that make a study an angiogram (a different study from the plain one).
-const ANGIO: &[&str] = &["angiography", "angiogram", "cta", "ctpa", "mra", "angio"];
+const ANGIO: &[&str] = &[
+    "angiography",
+    "angiogram",
+    "cta",
+    "ctpa",
+    "mra",
+    "angio",
+    "venography",
+    "venogram",
+    "mrv",
+    "ctv",
+];
 
 /// Body sites, each with the words that name it.
 const SITES: &[(&str, &[&str])] = &[
@@ -149,6 +160,16 @@ pub(super) struct Described {
     pub angio: bool,
     pub sites: Vec<&'static str>,
     pub specimen: Option<&'static str>,
+    /// Every specimen the text names.
+    pub specimens: Vec<&'static str>,
+}
+
+/// True when a result from specimen `a` answers an order on specimen `b`: the same, or blood
+/// and a venous or arterial sample (a potassium on a venous gas), never arterial for venous.
+pub(super) fn compatible(a: &str, b: &str) -> bool {
+    a == b
+        || (a == "blood" && matches!(b, "arterial" | "venous"))
+        || (b == "blood" && matches!(a, "arterial" | "venous"))
 }
 
 fn has(padded: &str, word: &str) -> bool {
@@ -173,6 +194,11 @@ pub(super) fn describe(name: &str) -> Described {
             .map(|(k, _)| *k)
             .collect(),
         specimen: first(SPECIMENS),
+        specimens: SPECIMENS
+            .iter()
+            .filter(|(_, words)| words.iter().any(|w| has(&padded, w)))
+            .map(|(k, _)| *k)
+            .collect(),
     }
 }
 
@@ -220,6 +246,11 @@ impl Described {
             return self.sites.iter().any(|s| ordered.sites.contains(s));
         }
         true
+    }
+
+    /// True when the text names no specimen, or one that `specimen` may be read from.
+    pub fn names_specimen(&self, specimen: &str) -> bool {
+        self.specimens.is_empty() || self.specimens.iter().any(|s| compatible(s, specimen))
     }
 
     /// The specimen, blood when a laboratory name says none.

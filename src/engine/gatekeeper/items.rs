@@ -141,10 +141,12 @@ fn clauses(sentence: &str) -> Vec<(String, Vec<String>)> {
 /// The stems of a text outside its multi-word lexicon phrases.
 fn free_stems(text: &str) -> Vec<String> {
     let words: Vec<String> = normalize(text).split(' ').map(str::to_string).collect();
+    // The last word of a phrase is its head: "pain" of "chest pain" is said of pain, "heart"
+    // of "heart rate" is not said of the heart.
     let mut bound = vec![false; words.len()];
     for found in Lexicon::clinical().find(text) {
         if found.len >= 2 {
-            for b in bound.iter_mut().skip(found.start).take(found.len) {
+            for b in bound.iter_mut().skip(found.start).take(found.len - 1) {
                 *b = true;
             }
         }

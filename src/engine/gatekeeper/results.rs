@@ -36,13 +36,30 @@ fn components(test: &PricedTest) -> Vec<String> {
         .collect()
 }
 
-/// Every name a row goes by, normalised.
+/// Every name a row goes by, normalised: its own, its aliases, and the clinical lexicon's
+/// names for the row's own name (an alias may be broader than the row: "MPO/PR3 ANCA").
 fn names_of(test: &PricedTest) -> Vec<String> {
-    std::iter::once(&test.name)
+    let lexicon = Lexicon::clinical();
+    let mut names: Vec<String> = std::iter::once(&test.name)
         .chain(&test.aliases)
         .map(|n| normalize(n))
         .filter(|n| !n.is_empty())
-        .collect()
+        .collect();
+    {
+        let name = normalize(&test.name);
+        for &g in lexicon.groups_of(&name) {
+            let group = lexicon.group(g);
+            if group.section != "tests" {
+                continue;
+            }
+            for phrase in &group.phrases {
+                if !names.contains(phrase) && !crate::engine::lexicon::is_everyday(phrase) {
+                    names.push(phrase.clone());
+                }
+            }
+        }
+    }
+    names
 }
 
 /// The panel rows that list a test among their components.
@@ -70,27 +87,12 @@ fn analyte_names(name: &str, prices: &PriceTable) -> Vec<String> {
     }
 }
 
-/// The case test named by the row's name or an alias, by a name that resolves to that row, or
-/// by its CPT code when no other row shares it (troponin I and T, throat and CSF cultures are
-/// different tests under one code).
+/// The case's entries for a row, in case order: named by the row's name or an alias, by a name
+/// that resolves to that row, by its CPT code when no other row shares it (troponin I and T,
+/// throat and CSF cultures are different tests under one code), or a study of the same
+/// modality, site and specimen under another name. "PFTs" is the spirometry and the DLCO.
 fn named(case: &Case, test: &PricedTest, prices: &PriceTable) -> Option<String> {
     let names = names_of(test);
-    // Every entry named by the row's name or an alias: "PFTs" is the spirometry and the DLCO.
-    let by_name: Vec<&str> = case
-        .tests
-        .iter()
-        .filter(|t| names.contains(&normalize(&t.name)))
-        .map(|t| t.result.trim())
-        .collect();
-    if !by_name.is_empty() {
-        return Some(by_name.join(" "));
-    }
-    named_entry(case, test, prices).map(|t| t.result.clone())
-}
-
-/// The one case test that answers a row by a name resolving to it, its code, or a study of
-/// the same modality, site and specimen.
-fn named_entry<'a>(case: &'a Case, test: &PricedTest, prices: &PriceTable) -> Option<&'a CaseTest> {
     let same_code = |t: &CaseTest| {
         t.cpt
             .as_deref()
@@ -102,35 +104,30 @@ fn named_entry<'a>(case: &'a Case, test: &PricedTest, prices: &PriceTable) -> Op
         Lookup::Found(row) => Some(row.name == test.name),
         Lookup::Unknown(_) => None,
     };
-    if let Some(found) = case
-        .tests
-        .iter()
-        .filter(|t| t.cpt.is_none() || same_code(t))
-        .find(|t| resolves_here(t) == Some(true))
-    {
-        return Some(found);
-    }
-    let rows_with_code = prices
+    let code_is_unique = prices
         .tests()
         .iter()
         .filter(|r| r.cpt.eq_ignore_ascii_case(&test.cpt))
-        .count();
-    if rows_with_code == 1 {
-        if let Some(found) = case
-            .tests
-            .iter()
-            .find(|t| same_code(t) && resolves_here(t) != Some(false))
-        {
-            return Some(found);
-        }
-    }
-    // A study of the same modality, site and specimen under another name.
-    let ordered = describe(&names_of(test).join(" ; "));
+        .count()
+        == 1;
     let own = describe(&test.name);
-    let ordered = if own.modality.is_some() { own } else { ordered };
-    case.tests
+    let study = if own.modality.is_some() {
+        own
+    } else {
+        describe(&names.join(" ; "))
+    };
+    let found: Vec<&str> = case
+        .tests
         .iter()
-        .find(|t| describe(&t.name).answers(&ordered))
+        .filter(|t| {
+            names.contains(&normalize(&t.name))
+                || ((t.cpt.is_none() || same_code(t)) && resolves_here(t) == Some(true))
+                || (code_is_unique && same_code(t) && resolves_here(t) != Some(false))
+                || describe(&t.name).answers(&study)
+        })
+        .map(|t| t.result.trim())
+        .collect();
+    (!found.is_empty()).then(|| found.join(" "))
 }
 
 /// Splits a report into its parts ("sodium 131 mmol/L, potassium 5.9 mmol/L and …"); a number
@@ -210,7 +207,10 @@ fn holds_analytes(t: &CaseTest, prices: &PriceTable) -> bool {
 
 /// Same specimen: a serum analyte is not read from a urinalysis.
 fn same_specimen(a: &str, b: &str) -> bool {
-    describe(a).specimen_or_blood() == describe(b).specimen_or_blood()
+    super::describe::compatible(
+        describe(a).specimen_or_blood(),
+        describe(b).specimen_or_blood(),
+    )
 }
 
 /// The case's results for an analyte inside a listed panel, or for a panel whose parts are
@@ -226,17 +226,15 @@ fn inside(case: &Case, test: &PricedTest, prices: &PriceTable) -> Option<String>
             .collect()
     };
     let mut found: Vec<String> = Vec::new();
-    for t in case
-        .tests
-        .iter()
-        .filter(|t| holds_analytes(t, prices) && same_specimen(&t.name, &test.name))
-    {
+    for t in &case.tests {
         // A component listed on its own answers a panel order whole.
         if !parts_of_panel.is_empty() && wanted.contains(&normalize(&t.name)) {
             found.push(t.result.trim_end_matches('.').to_string());
             continue;
         }
-        found.extend(parts_naming(&t.result, &wanted));
+        if holds_analytes(t, prices) && same_specimen(&t.name, &test.name) {
+            found.extend(parts_naming(&t.result, &wanted));
+        }
     }
     (!found.is_empty()).then(|| format!("{}.", found.join("; ")))
 }
@@ -308,7 +306,7 @@ fn sentences_naming(
             || (study.modality.is_some() && describe(sentence).answers(&study));
         let values: Vec<String> = parts_naming(sentence, names)
             .into_iter()
-            .filter(|p| describe(p).specimen.is_none_or(|s| s == specimen))
+            .filter(|p| describe(p).names_specimen(specimen))
             .collect();
         if !names_it && values.is_empty() {
             continue;
@@ -316,7 +314,7 @@ fn sentences_naming(
         // "Urine protein-to-creatinine ratio" names creatinine, but not the serum test.
         if study.modality.is_none()
             && values.is_empty()
-            && describe(sentence).specimen.is_some_and(|s| s != specimen)
+            && !describe(sentence).names_specimen(specimen)
         {
             continue;
         }

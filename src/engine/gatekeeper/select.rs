@@ -37,28 +37,37 @@ fn occurs(wording: &[String], stems: &[String]) -> f64 {
 /// How well a concept occurs in some stems (its best wording; the question's own wording
 /// counts whole, a lexicon wording nearly so).
 fn meets(concept: &Concept, stems: &[String]) -> f64 {
-    concept
+    let worded = concept
         .wordings
         .iter()
         .enumerate()
         .map(|(i, w)| occurs(w, stems) * if i == 0 { 1.0 } else { 0.9 })
-        .fold(0.0, f64::max)
+        .fold(0.0, f64::max);
+    let cued = concept
+        .cues
+        .iter()
+        .map(|w| occurs(w, stems) * 0.7)
+        .fold(0.0, f64::max);
+    worded.max(cued)
 }
 
 /// How well a concept occurs in what a sentence says: a single word found only inside a longer
 /// phrase ("heart" of "heart rate") counts half.
 fn meets_said(concept: &Concept, stems: &[String], free: &[String]) -> f64 {
-    concept
+    let weighted = concept
         .wordings
         .iter()
         .enumerate()
-        .map(|(i, w)| {
+        .map(|(i, w)| (w, if i == 0 { 1.0 } else { 0.9 }))
+        .chain(concept.cues.iter().map(|w| (w, 0.7)));
+    weighted
+        .map(|(w, weight)| {
             let found = if w.len() == 1 {
                 occurs(w, free).max(0.5 * occurs(w, stems))
             } else {
                 occurs(w, stems)
             };
-            found * if i == 0 { 1.0 } else { 0.9 }
+            found * weight
         })
         .fold(0.0, f64::max)
 }
@@ -90,18 +99,34 @@ fn told(item: &Item, asked: &Asked, met: &[bool]) -> String {
         .filter(|(_, m)| **m)
         .map(|(c, _)| c)
         .collect();
+    // A question that names the item's topic ("meds?" of "Medications") is told the item whole.
+    if concepts.iter().any(|c| {
+        meets(c, &item.topic) > 0.0 && c.wordings.iter().any(|w| occurs(w, &item.topic) > 0.0)
+    }) {
+        return item.text.clone();
+    }
     let holds = |stems: &[String]| concepts.iter().any(|c| meets(c, stems) > 0.0);
     let narrow = |s: &Sentence| -> String {
         if s.clauses.is_empty() {
             return s.text.clone();
         }
-        let kept: Vec<&str> = s
-            .clauses
-            .iter()
-            .filter(|(_, stems)| holds(stems))
-            .map(|(t, _)| t.as_str())
-            .collect();
-        if kept.is_empty() {
+        // A clause that names nothing of its own ("falling to 86% on walking") goes with the
+        // clause before it.
+        let mut kept: Vec<&str> = Vec::new();
+        let mut carrying = false;
+        for (text, stems) in &s.clauses {
+            if holds(stems) {
+                kept.push(text);
+                carrying = true;
+            } else if carrying && !names_something(text) {
+                kept.push(text);
+            } else {
+                carrying = false;
+            }
+        }
+        // A list introduced by what was asked ("His medications were a, b and c") is told whole.
+        let opening = s.clauses.first().is_some_and(|(_, stems)| holds(stems));
+        if kept.is_empty() || opening {
             s.text.clone()
         } else {
             format!("{}.", kept.join("; "))
@@ -120,6 +145,19 @@ fn told(item: &Item, asked: &Asked, met: &[bool]) -> String {
         return item.text.clone();
     }
     kept.join(" ")
+}
+
+/// True when a clause names a finding, sign or test of its own (a lexicon phrase).
+fn names_something(clause: &str) -> bool {
+    let lexicon = crate::engine::lexicon::Lexicon::clinical();
+    lexicon.find(clause).iter().any(|f| {
+        f.groups.iter().any(|&g| {
+            matches!(
+                lexicon.group(g).section.as_str(),
+                "vitals" | "exam" | "tests" | "symptoms"
+            )
+        })
+    })
 }
 
 /// The answer the items give to one question, if any.
@@ -180,16 +218,24 @@ fn pick(items: &[Item], eligible: &[usize], asked: &Asked) -> Option<String> {
         })
         .filter(|s| s.score > 0.0)
         .collect();
-    // A question of three or more concepts is answered by an item that holds half of them.
-    let needed = if concepts.len() >= 3 {
-        concepts.len().div_ceil(2)
-    } else {
-        1.min(concepts.len())
+    // An item answers a question of several concepts when it holds at least half of what they
+    // weigh (a concept the case never mentions weighs most): "rheumatic fever" is not answered
+    // by a temperature, "tick bites" not by "a bit of fullness".
+    let total: f64 = idf.iter().sum();
+    let enough = |met: &[bool]| {
+        if concepts.len() < 2 {
+            return met.iter().any(|m| *m) || concepts.is_empty();
+        }
+        let held: f64 = met
+            .iter()
+            .zip(&idf)
+            .filter(|(m, _)| **m)
+            .map(|(_, w)| w)
+            .sum();
+        held >= 0.5 * total
     };
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
-    let first = scored
-        .iter()
-        .position(|s| s.met.iter().filter(|m| **m).count() >= needed)?;
+    let first = scored.iter().position(|s| enough(&s.met))?;
     let best = scored.remove(first);
     let mut chosen = vec![(best.index, best.met.clone())];
     // What the first item leaves unanswered may be told by others ("fever, chills or sweats").

@@ -16,6 +16,9 @@ pub use parse::parse;
 pub const BUNDLED_CLINICAL: &str = include_str!("../../../data/lexicon/clinical.txt");
 /// The bundled lexicon of disease and organism names.
 pub const BUNDLED_DIAGNOSES: &str = include_str!("../../../data/lexicon/diagnoses.txt");
+/// The bundled cues: words that show a history category in a sentence ("mother" for family
+/// history).
+pub const BUNDLED_CUES: &str = include_str!("../../../data/lexicon/cues.txt");
 
 /// One group of phrases that mean the same thing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,7 @@ const EVERYDAY: &[&str] = &[
 
 static CLINICAL: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_CLINICAL, "clinical"));
 static DIAGNOSES: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_DIAGNOSES, "diagnoses"));
+static CUES: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_CUES, "cues"));
 
 fn bundled(text: &str, name: &str) -> Lexicon {
     match parse(text) {
@@ -80,6 +84,12 @@ impl Lexicon {
     /// The bundled lexicon of disease and organism names, parsed once.
     pub fn diagnoses() -> &'static Lexicon {
         &DIAGNOSES
+    }
+
+    /// The bundled cues, parsed once: each group's headword is a clinical-lexicon phrase, the
+    /// rest are words that show it in a sentence.
+    pub fn cues() -> &'static Lexicon {
+        &CUES
     }
 
     pub(crate) fn from_groups(groups: Vec<Group>) -> Self {
@@ -169,6 +179,11 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// True for a phrase too short or too common to be looked for in running text ("all", "t").
+pub fn is_everyday(phrase: &str) -> bool {
+    phrase.len() <= 1 || EVERYDAY.contains(&phrase)
 }
 
 /// The words of a text as written (case kept), split where [`normalize`] splits.

@@ -155,6 +155,10 @@ impl PriceTable {
                 return Lookup::Found(test);
             }
         }
+        // A name cut short ("urine micro") names the one row it is the beginning of.
+        if let Some(test) = self.only_row_starting_with(&key) {
+            return Lookup::Found(test);
+        }
         let ranked = self.rank(&key);
         // Close spelling is not enough: the best close row whose name or an alias is a
         // believable reading of the order (see `plausible`) is taken.
@@ -178,6 +182,43 @@ impl PriceTable {
                     .collect(),
             ),
         }
+    }
+
+    /// The one row with a name or alias that begins with every word of `key`, the last word
+    /// possibly cut short; none when no row or several rows do.
+    fn only_row_starting_with(&self, key: &str) -> Option<&PricedTest> {
+        let words: Vec<&str> = key.split(' ').collect();
+        if words.len() < 2 || words.last().is_some_and(|w| w.len() < 3) {
+            return None;
+        }
+        let begins = |name: &str| {
+            let name_words: Vec<&str> = name.split(' ').collect();
+            name_words.len() >= words.len()
+                && words
+                    .iter()
+                    .zip(&name_words)
+                    .enumerate()
+                    .all(|(i, (w, n))| {
+                        if i + 1 == words.len() {
+                            n.starts_with(w)
+                        } else {
+                            w == n
+                        }
+                    })
+        };
+        let mut found: Option<&PricedTest> = None;
+        for test in &self.tests {
+            if std::iter::once(&test.name)
+                .chain(&test.aliases)
+                .any(|n| begins(&normalize(n)))
+            {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(test);
+            }
+        }
+        found
     }
 
     /// Up to `limit` tests best matching `query`, best first (for search boxes).
