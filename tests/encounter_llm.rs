@@ -135,7 +135,7 @@ async fn a_case_is_worked_with_the_llm_gatekeeper_and_judge() {
 
     let (_, done) = exchange(
         &mut socket,
-        json!({"action": "diagnosis", "content": "Inflamed appendix"}),
+        json!({"action": "diagnosis", "content": "Inflammation of the vermiform appendix"}),
     )
     .await;
     assert_eq!(done["verdict"]["score"], 4, "{done}");

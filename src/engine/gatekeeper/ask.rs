@@ -319,9 +319,14 @@ impl Asked {
             let generic_alone = found.len == 1 && GENERIC.contains(&words[found.start]);
             // A phrase's head word shows it too, weakly: "drug allergies" are told under
             // "Allergies".
+            // Only for the history: an examination sign ("jugular venous pressure") is not
+            // shown by its head word ("blood pressure").
+            let history = found.groups.iter().any(|&g| {
+                section_of(&lexicon.group(g).section) == Some(Section::History)
+            });
             let heads: Vec<Vec<String>> = wordings
                 .iter()
-                .filter(|w| w.len() >= 2)
+                .filter(|w| history && w.len() >= 2)
                 .filter_map(|w| w.last().map(|h| vec![h.clone()]))
                 .collect();
             for head in heads {

@@ -42,6 +42,8 @@ pub(super) struct Item {
     pub topic: Vec<String>,
     /// Stems of the finding's keywords: a hint, never required.
     pub hint: Vec<String>,
+    /// The same without the modifiers of multi-word keywords ("heart" of "heart rate").
+    pub hint_free: Vec<String>,
     pub sentences: Vec<Sentence>,
     /// The whole answer (its sentences that passed the guard).
     pub text: String,
@@ -179,6 +181,10 @@ fn item(section: Section, topic: &str, hint: &[String], answer: &str, guard: &Le
         section,
         topic: terms(topic),
         hint: hint.iter().flat_map(|k| terms(k)).collect(),
+        hint_free: hint
+            .iter()
+            .filter_map(|k| terms(k).pop())
+            .collect(),
         text: kept
             .iter()
             .map(|s| s.text.as_str())

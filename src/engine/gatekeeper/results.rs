@@ -181,9 +181,18 @@ fn parts_naming(text: &str, names: &[String]) -> Vec<String> {
                 let Some(at) = format!(" {normalized} ").find(&format!(" {name} ")) else {
                     return false;
                 };
-                // Short names (K, Na, Hb) must open the part, where an analyte is written.
-                if name.len() <= 3 && at > 12 {
-                    return false;
+                // Short names (K, Na, Hb, Mg) open the part and are followed by their value:
+                // "mg" in "BUN 17 mg/dL" is a unit, not magnesium.
+                if name.len() <= 3 {
+                    const LEADING: &[&str] = &["serum", "plasma", "blood", "a", "the", "total", "her", "his", "and"];
+                    let words: Vec<&str> = normalized
+                        .split(' ')
+                        .skip_while(|w| LEADING.contains(w))
+                        .collect();
+                    return words.first() == Some(&name.as_str())
+                        && words
+                            .get(1)
+                            .is_some_and(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()));
                 }
                 let after = &normalized[at.min(normalized.len())..];
                 after.chars().any(|c| c.is_ascii_digit())

@@ -79,7 +79,7 @@ fn meets_item(concept: &Concept, item: &Item) -> f64 {
         .said()
         .map(|(stems, free)| meets_said(concept, stems, free))
         .fold(0.0, f64::max);
-    let hint = meets(concept, &item.hint) * 0.8;
+    let hint = meets_said(concept, &item.hint, &item.hint_free) * 0.8;
     topic.max(said).max(hint)
 }
 

@@ -12,7 +12,7 @@ mod systems;
 
 use super::case::Case;
 use super::text::{contains_phrase, normalize, stem, terms};
-use names::{groups_of, opposed, organisms, read_name, readings, same_word, soft, Name};
+use names::{groups_of, opposed, organisms, read_name, readings, same_word, soft, stands_for, Name};
 use read::{read, Given};
 use std::collections::HashSet;
 pub use systems::system_of;
@@ -133,7 +133,7 @@ fn meet(given: &Name, truth: &Name) -> Meeting {
     let covered = truth
         .stems
         .iter()
-        .all(|t| soft(t) || given.stems.iter().any(|g| same_word(g, t)));
+        .all(|t| soft(t) || given.stems.iter().any(|g| stands_for(g, t)));
     if !covered || truth.stems.iter().all(|t| soft(t)) {
         return Meeting::Apart;
     }
@@ -147,7 +147,7 @@ fn meet(given: &Name, truth: &Name) -> Meeting {
     let extras: Vec<String> = given
         .stems
         .iter()
-        .filter(|g| !truth.stems.iter().any(|t| same_word(g, t)))
+        .filter(|g| !truth.stems.iter().any(|t| stands_for(g, t)))
         .cloned()
         .collect();
     let misspelt = truth
@@ -240,11 +240,15 @@ impl OfflineJudge {
                 format!("\"{given}\" is the diagnosis ({truth}) or another name for it."),
             );
         }
-        // The knowledge base's names count only whole: they may be broader than the case's.
+        // The knowledge base's names count only whole, and never for a name the lexicon knows
+        // as another disease: they may be broader than the case's ("venous thromboembolism"
+        // among the names of pulmonary embolism).
         let own_for_kb = case.diagnosis_names();
-        if super::gatekeeper::unlisted::knowledge_names(&own_for_kb)
-            .iter()
-            .any(|n| (*n == given_n || same_words(n, &given_n)) && unopposed(&given_n))
+        let another_known = !given_groups.is_empty();
+        if !another_known
+            && super::gatekeeper::unlisted::knowledge_names(&own_for_kb)
+                .iter()
+                .any(|n| (*n == given_n || same_words(n, &given_n)) && unopposed(&given_n))
         {
             return verdict(
                 5,

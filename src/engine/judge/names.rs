@@ -134,7 +134,12 @@ pub(super) struct Name {
 
 /// Folds a word: possessive and plural forms of eponyms, then a light stem.
 fn fold_word(word: &str) -> String {
-    stem(word)
+    // Abbreviations keep their letters ("pe" is not "p").
+    if word.len() <= 3 {
+        word.to_string()
+    } else {
+        stem(word)
+    }
 }
 
 /// Reads a name: normalised, filler and hedges dropped, stems kept in order.
@@ -199,14 +204,17 @@ pub(super) fn groups_of(text: &str) -> Vec<usize> {
 
 /// True when two stems are the same word, allowing a physician's misspelling of a long word.
 pub(super) fn same_word(a: &str, b: &str) -> bool {
-    // "S. aureus": a genus abbreviated to its initial.
-    let initial = |x: &str, y: &str| x.len() == 1 && y.len() >= 5 && y.starts_with(x);
     a == b
-        || initial(a, b)
         || (a.len() >= 5
             && b.len() >= 5
             && a.chars().next() == b.chars().next()
             && (strsim::jaro_winkler(a, b) >= 0.92 || strsim::levenshtein(a, b) <= 1))
+}
+
+/// True when a word of the given diagnosis stands for a word of the true one: the same word,
+/// or a genus abbreviated to its initial ("S. aureus" for "Staphylococcus aureus").
+pub(super) fn stands_for(given: &str, truth: &str) -> bool {
+    same_word(given, truth) || (given.len() == 1 && truth.len() >= 5 && truth.starts_with(given))
 }
 
 /// The qualifier classes a name holds, per row of `OPPOSED`.
