@@ -1,7 +1,11 @@
 //! FHIR R4 output: a `Bundle` (type `collection`) of `Communication` resources for a transcript
-//! and `ServiceRequest` resources for ordered tests (coded with CPT when known).
+//! and `ServiceRequest` resources for ordered tests (coded with CPT when known). An encounter's
+//! bundle also names who acted: the physician as a `Practitioner`, the AI panel as a `Device`,
+//! each step's `sender` and each order's `requester` pointing at one of them.
 
+use super::encounter::EncounterState;
 use super::prices::{Lookup, PriceTable};
+use crate::protocol::{Action, Actor};
 use serde_json::{json, Value};
 
 /// The CPT code system URI.
@@ -65,6 +69,138 @@ pub fn tests_bundle(names: &[String], prices: &PriceTable, patient_id: Option<&s
             entry(resource)
         })
         .collect();
+    bundle(entries)
+}
+
+/// The resource that stands for an actor, and the reference a step or order makes to it.
+struct Party {
+    actor: Actor,
+    reference: String,
+    display: String,
+    resource: Value,
+}
+
+/// The encounter's actors in order of first appearance: `Practitioner/practitioner-1` for the
+/// physician (whatever name a step recorded: the encounter has one owner), `Device/device-N`
+/// for each distinct panel.
+fn parties(actors: &[Actor], owner: &str) -> Vec<Party> {
+    let mut out: Vec<Party> = Vec::new();
+    for actor in actors {
+        let same = |p: &Party| match (&p.actor, actor) {
+            (Actor::User { .. }, Actor::User { .. }) => true,
+            (a, b) => a == b,
+        };
+        if out.iter().any(same) {
+            continue;
+        }
+        let display = actor.name(Some(owner));
+        let party = match actor {
+            Actor::User { name } => Party {
+                actor: actor.clone(),
+                reference: "Practitioner/practitioner-1".into(),
+                resource: json!({
+                    "resourceType": "Practitioner",
+                    "id": "practitioner-1",
+                    "name": [{ "text": name.as_deref().unwrap_or(owner) }],
+                }),
+                display,
+            },
+            Actor::Panel(panel) => {
+                let n = out.iter().filter(|p| p.actor.is_panel()).count() + 1;
+                let mut resource = json!({
+                    "resourceType": "Device",
+                    "id": format!("device-{n}"),
+                    "deviceName": [{ "name": panel.name(), "type": "user-friendly-name" }],
+                    "type": { "text": "AI diagnostic panel" },
+                    "property": [
+                        { "type": { "text": "engine" }, "valueCode": [{ "text": panel.engine }] },
+                        { "type": { "text": "mode" }, "valueCode": [{ "text": panel.mode }] },
+                    ],
+                });
+                if let Some(model) = &panel.model {
+                    resource["modelNumber"] = json!(model);
+                }
+                Party {
+                    actor: actor.clone(),
+                    reference: format!("Device/device-{n}"),
+                    resource,
+                    display,
+                }
+            }
+        };
+        out.push(party);
+    }
+    out
+}
+
+fn reference_to(parties: &[Party], actor: &Actor) -> Value {
+    let found = parties.iter().find(|p| match (&p.actor, actor) {
+        (Actor::User { .. }, Actor::User { .. }) => true,
+        (a, b) => a == b,
+    });
+    match found {
+        Some(p) => json!({ "reference": p.reference, "display": p.display }),
+        None => json!({ "display": actor.name(None) }),
+    }
+}
+
+/// One encounter: its actors (`Practitioner`, `Device`), one `Communication` per step (sent by
+/// its actor) and per answer (sent by the simulated case), one `ServiceRequest` per ordered test
+/// (requested by whoever ordered it). `owner` is the user name of the encounter's physician.
+pub fn encounter_bundle(state: &EncounterState, owner: &str) -> Value {
+    let steps = state.acted_transcript();
+    let tests = state.acted_tests();
+    let everyone: Vec<Actor> = steps
+        .iter()
+        .map(|s| s.actor.clone())
+        .chain(tests.iter().map(|t| t.actor.clone()))
+        .collect();
+    let parties = parties(&everyone, owner);
+    let mut entries: Vec<Value> = parties.iter().map(|p| entry(p.resource.clone())).collect();
+    let case = json!({ "display": "Simulated patient (the case)" });
+    for (i, step) in steps.iter().enumerate() {
+        let kind = match step.turn.action {
+            Action::Test => "test order",
+            Action::Diagnosis => "diagnosis",
+            _ => "question",
+        };
+        let communication = |n: usize, sender: Value, category: &str, text: &str| {
+            entry(json!({
+                "resourceType": "Communication",
+                "id": format!("communication-{n}"),
+                "status": "completed",
+                "category": [{ "text": category }],
+                "sender": sender,
+                "payload": [{ "contentString": text }],
+            }))
+        };
+        entries.push(communication(
+            2 * i + 1,
+            reference_to(&parties, &step.actor),
+            kind,
+            &step.turn.content,
+        ));
+        entries.push(communication(
+            2 * i + 2,
+            case.clone(),
+            "answer",
+            &step.turn.reply,
+        ));
+    }
+    for (i, ordered) in tests.iter().enumerate() {
+        entries.push(entry(json!({
+            "resourceType": "ServiceRequest",
+            "id": format!("service-request-{}", i + 1),
+            "status": "completed",
+            "intent": "order",
+            "code": {
+                "coding": [{ "system": CPT_SYSTEM, "code": ordered.test.cpt, "display": ordered.test.name }],
+                "text": ordered.test.name,
+            },
+            "subject": { "display": "Simulated patient" },
+            "requester": reference_to(&parties, &ordered.actor),
+        })));
+    }
     bundle(entries)
 }
 
