@@ -216,6 +216,77 @@ pub fn bundle(entries: Vec<Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::{Money, OrderedTest, PanelActor, Turn};
+
+    #[test]
+    fn an_encounter_names_the_physician_a_practitioner_and_the_panel_a_device() {
+        let panel = Actor::Panel(PanelActor {
+            engine: "llm".into(),
+            mode: "budgeted".into(),
+            model: Some("m1".into()),
+        });
+        let mut state = EncounterState::new(None);
+        for (action, content) in [
+            (Action::Question, "Any fever?"),
+            (Action::Test, "CBC"),
+            (Action::Diagnosis, "Appendicitis"),
+        ] {
+            state.transcript.push(Turn {
+                action,
+                content: content.into(),
+                reply: "ok".into(),
+                cost: Money(0),
+            });
+        }
+        state.ordered.push(OrderedTest {
+            name: "Complete blood count".into(),
+            cpt: "85025".into(),
+            price: Money(777),
+            result: "normal".into(),
+            estimate: false,
+        });
+        // The first step is an old one (no actor recorded): the owner's.
+        state.actors.set_step(1, &panel);
+        state.actors.set_step(2, &panel);
+        state.actors.set_tests(0, 1, &panel);
+        let b = encounter_bundle(&state, "alice");
+        let of = |kind: &str| -> Vec<Value> {
+            b["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["resource"].clone())
+                .filter(|r| r["resourceType"] == kind)
+                .collect()
+        };
+        assert_eq!(of("Practitioner")[0]["name"][0]["text"], "alice");
+        let device = &of("Device")[0];
+        assert_eq!(device["modelNumber"], "m1");
+        assert_eq!(
+            device["deviceName"][0]["name"],
+            "AI panel (llm, budgeted, m1)"
+        );
+        let senders: Vec<Value> = of("Communication")
+            .iter()
+            .map(|c| c["sender"]["reference"].clone())
+            .collect();
+        assert_eq!(
+            senders,
+            [
+                "Practitioner/practitioner-1",
+                "",
+                "Device/device-1",
+                "",
+                "Device/device-1",
+                ""
+            ]
+            .map(|r| if r.is_empty() { Value::Null } else { json!(r) })
+        );
+        assert_eq!(
+            of("ServiceRequest")[0]["requester"]["reference"],
+            "Device/device-1"
+        );
+    }
 
     #[test]
     fn bundles_are_fhir_collections() {
