@@ -202,16 +202,16 @@ pub fn export_links(id: &str) -> impl IntoView {
 }
 
 /// What a step was, said of who took it: "You asked", "AI panel ordered", "AI panel's diagnosis".
-fn action_label(action: Action, actor: &Actor) -> String {
+fn action_label(action: Action, actor: &Actor) -> &'static str {
     let panel = actor.is_panel();
     match (action, panel) {
-        (Action::Question, false) => "You asked".into(),
-        (Action::Test, false) => "You ordered".into(),
-        (Action::Diagnosis, false) => "Your diagnosis".into(),
-        (Action::Question, true) => "AI panel asked".into(),
-        (Action::Test, true) => "AI panel ordered".into(),
-        (Action::Diagnosis, true) => "AI panel's diagnosis".into(),
-        (Action::Ping | Action::Panel | Action::PanelRun, _) => "Panel".into(),
+        (Action::Question, false) => "You asked",
+        (Action::Test, false) => "You ordered",
+        (Action::Diagnosis, false) => "Your diagnosis",
+        (Action::Question, true) => "AI panel asked",
+        (Action::Test, true) => "AI panel ordered",
+        (Action::Diagnosis, true) => "AI panel's diagnosis",
+        (Action::Ping | Action::Panel | Action::PanelRun, _) => "Panel",
     }
 }
 
