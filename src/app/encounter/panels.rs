@@ -191,6 +191,7 @@ pub fn TestsPanel(view: RwSignal<EncounterView>) -> impl IntoView {
                                         </span>
                                     </div>
                                     <span class="muted test-cpt">{format!("CPT {}", t.cpt)}</span>
+                                    <span class="muted">" · "</span>
                                     <span class="muted test-by">{format!("Ordered by {}", by)}</span>
                                     <p class="test-result">{t.result}</p>
                                 </li>
