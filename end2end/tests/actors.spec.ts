@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import type { Page } from "@playwright/test";
 import {
   test,
@@ -13,6 +14,7 @@ import {
 // Truthful encounters: every step says who took it (the physician or the AI panel), on the page,
 // in My encounters and in every export; a diagnosis is never given by accident.
 
+const docs = path.resolve(__dirname, "..", "..", "docs");
 const CASE = "rlq-pain-19m";
 const PANEL = "AI panel (offline, unconstrained)";
 
@@ -111,6 +113,9 @@ test.describe("who acted", () => {
     await expect(page.getByTestId("transcript").getByRole("listitem")).toHaveCount(count);
     await expect(page.getByTestId("transcript")).not.toContainText("You asked");
     await expect(page.getByTestId("verdict").getByTestId("diagnosed-by")).toHaveText(PANEL);
+    if (test.info().project.name === "sqlite") {
+      await page.screenshot({ path: path.join(docs, "panel-run.png"), fullPage: true });
+    }
 
     const out = await exports(page, id);
     const panel = { kind: "panel", engine: "offline", mode: "unconstrained" };
@@ -163,6 +168,9 @@ test.describe("nothing recorded by accident", () => {
       await page.getByRole("button", { name: "Give diagnosis" }).click();
       await expect(confirm.getByTestId("question-warning")).toContainText("reads like a question");
       await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
+      if (doubtful.endsWith("?") && test.info().project.name === "sqlite") {
+        await page.locator(".composer").screenshot({ path: path.join(docs, "confirm.png") });
+      }
       await page.keyboard.press("Escape");
       await expect(confirm).toHaveCount(0);
       await expect(box).toHaveValue(doubtful);
