@@ -8,6 +8,7 @@ mod confirm;
 mod desk;
 mod panel;
 mod panels;
+mod verdict;
 
 use super::account::RequireUser;
 use super::socket::{self, Events};
@@ -20,7 +21,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use panel::PanelSection;
-use panels::{CostPanel, TestsPanel, Timeline, VerdictCard};
+use panels::{CostPanel, TestsPanel, Timeline};
+use verdict::VerdictCard;
 
 /// One of the signed-in user's encounters (`None`: not theirs, or no such encounter).
 #[server(prefix = "/api/fn", endpoint = "get_encounter")]
