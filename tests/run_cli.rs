@@ -85,6 +85,10 @@ async fn every_mode_on_every_bundled_case_ends_with_a_verdict_and_the_cost() {
                     "{case} {mode}: {stdout}"
                 );
                 assert!(lines[n - 1].starts_with("Total cost: $"), "{stdout}");
+                assert!(
+                    stdout.contains(&format!("\nDiagnosed by: AI panel (llm, {mode}, ")),
+                    "{stdout}"
+                );
                 assert!(stdout.contains("Dr. Hypothesis: ") && stdout.contains("Decision: "));
                 assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
                 match mode {

@@ -1,30 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { test, expect, signIn, startFromLibrary, waitForHydration } from "./fixtures";
-import type { Page } from "@playwright/test";
+import { test, expect, chooseAction, signIn, startFromLibrary, step, waitForHydration } from "./fixtures";
 
 // The physician's whole experience in the browser: library, encounter, verdict, history, export.
 
 const docs = path.resolve(__dirname, "..", "..", "docs");
 const DEFAULT_CASE = "rlq-pain-19m";
 const DEFAULT_TITLE = "Right lower quadrant pain in a 19-year-old man";
-
-/** Picks Ask / Order test / Diagnose in the composer's radio group. */
-async function chooseAction(page: Page, action: "Ask" | "Order test" | "Diagnose") {
-  await page.getByRole("group", { name: "Next step" }).getByText(action, { exact: true }).click();
-  await expect(page.getByRole("radio", { name: action })).toBeChecked();
-}
-
-/** Sends a step with the chosen action and waits until its answer is saved in the transcript. */
-async function step(page: Page, action: "Ask" | "Order test" | "Diagnose", text: string) {
-  const before = await page.locator(".transcript > li:not(.pending)").count();
-  await chooseAction(page, action);
-  const box = page.locator("#step-text");
-  await box.fill(text);
-  await box.press("Enter");
-  await expect(page.locator(".transcript > li:not(.pending)")).toHaveCount(before + 1);
-  await expect(page.locator(".transcript > li.pending")).toHaveCount(0);
-}
 
 test.describe("encounter in the browser", () => {
   test("a whole encounter: ask, search and order, budget, diagnose, verdict", async ({ page }) => {

@@ -29,6 +29,38 @@ export async function startFromLibrary(page: Page, caseId: string, budget = "") 
   await expect(page.locator(".encounter[data-conn='open']")).toHaveCount(1);
 }
 
+export type StepAction = "Ask" | "Order test" | "Diagnose";
+
+/** Picks Ask / Order test / Diagnose in the composer's radio group. */
+export async function chooseAction(page: Page, action: StepAction) {
+  await page.getByRole("group", { name: "Next step" }).getByText(action, { exact: true }).click();
+  await expect(page.getByRole("radio", { name: action })).toBeChecked();
+}
+
+/** The confirmation a diagnosis asks for before it ends the encounter. */
+export function diagnosisConfirmation(page: Page) {
+  return page.getByRole("alertdialog", { name: "Give this diagnosis?" });
+}
+
+/**
+ * Sends a step with the chosen action and waits until its answer is saved in the transcript.
+ * A diagnosis is confirmed in the dialog it opens (it ends the encounter).
+ */
+export async function step(page: Page, action: StepAction, text: string) {
+  const before = await page.locator(".transcript > li:not(.pending)").count();
+  await chooseAction(page, action);
+  const box = page.locator("#step-text");
+  await box.fill(text);
+  await box.press("Enter");
+  if (action === "Diagnose") {
+    const confirm = diagnosisConfirmation(page);
+    await expect(confirm).toContainText(text);
+    await confirm.getByRole("button", { name: "Give diagnosis" }).click();
+  }
+  await expect(page.locator(".transcript > li:not(.pending)")).toHaveCount(before + 1);
+  await expect(page.locator(".transcript > li.pending")).toHaveCount(0);
+}
+
 /**
  * Every test fails on any console error or uncaught page error, in every page of its context.
  */

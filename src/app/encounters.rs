@@ -7,6 +7,7 @@ use crate::error::UserError;
 use crate::protocol::{format_unix_utc, EncounterSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use std::collections::BTreeMap;
 
 /// The signed-in user's encounters, newest first (`None`: nobody is signed in).
 #[server(prefix = "/api/fn", endpoint = "my_encounters")]
@@ -47,7 +48,9 @@ fn EncounterList() -> impl IntoView {
                                 }
                                 .into_any();
                             }
+                            let tally = tally_line(&list);
                             view! {
+                                <p class="encounter-tally" data-testid="encounter-tally">{tally}</p>
                                 <div class="table-wrap">
                                     <table class="encounter-table">
                                         <caption class="visually-hidden">"Your encounters, newest first"</caption>
@@ -77,6 +80,40 @@ fn EncounterList() -> impl IntoView {
     }
 }
 
+/// Diagnoses given and correct, by who gave them: the physician's own record never counts
+/// what the AI panel diagnosed.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    /// By the physician: (diagnosed, correct).
+    mine: (u32, u32),
+    /// By each panel, by its description: (diagnosed, correct).
+    panels: BTreeMap<String, (u32, u32)>,
+}
+
+fn tally(list: &[EncounterSummary]) -> Tally {
+    let mut out = Tally::default();
+    for e in list {
+        let Some(by) = &e.diagnosed_by else { continue };
+        let counts = match by.panel() {
+            Some(panel) => out.panels.entry(panel.name()).or_default(),
+            None => &mut out.mine,
+        };
+        counts.0 += 1;
+        counts.1 += u32::from(e.verdict.as_ref().is_some_and(|v| v.correct));
+    }
+    out
+}
+
+/// "You diagnosed 2 (1 correct). AI panel (offline, unconstrained) diagnosed 1 (1 correct)."
+fn tally_line(list: &[EncounterSummary]) -> String {
+    let t = tally(list);
+    let mut line = format!("You diagnosed {} ({} correct).", t.mine.0, t.mine.1);
+    for (panel, (given, correct)) in &t.panels {
+        line.push_str(&format!(" {panel} diagnosed {given} ({correct} correct)."));
+    }
+    line
+}
+
 fn row(e: EncounterSummary) -> impl IntoView {
     let title = e.case_title.clone().unwrap_or_else(|| e.case_id.clone());
     let open = e.status == "open";
@@ -93,6 +130,15 @@ fn row(e: EncounterSummary) -> impl IntoView {
         Some(b) => format!("${} of ${b}", e.total_spent),
         None => format!("${}", e.total_spent),
     };
+    // An encounter the panel finished is the panel's, and says so.
+    let by = e.diagnosed_by.as_ref().map(|by| match by.panel() {
+        Some(panel) => format!("Diagnosed by {}", panel.name()),
+        None => "Diagnosed by you".to_string(),
+    });
+    let by_kind = e
+        .diagnosed_by
+        .as_ref()
+        .map(|by| if by.is_panel() { "panel" } else { "user" });
     let link_label = if open { "Resume" } else { "View" };
     view! {
         <tr data-encounter-id=e.id.clone()>
@@ -107,9 +153,67 @@ fn row(e: EncounterSummary) -> impl IntoView {
                 </span>
             </td>
             <td>{cost}</td>
-            <td>{verdict}</td>
+            <td>
+                {verdict}
+                {by.map(|by| view! { <br/><span class="diagnosed-by muted" data-actor=by_kind>{by}</span> })}
+            </td>
             <td>{format_unix_utc(e.updated_at)}</td>
             <td>{export_links(&e.id)}</td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Actor, Money, PanelActor, Verdict};
+
+    fn closed(by: Actor, correct: bool) -> EncounterSummary {
+        EncounterSummary {
+            id: "e".into(),
+            case_id: "c".into(),
+            case_title: None,
+            status: "closed".into(),
+            total_spent: Money(0),
+            budget: None,
+            ordered_tests: vec![],
+            verdict: Some(Verdict {
+                score: if correct { 5 } else { 1 },
+                correct,
+                diagnosis: "d".into(),
+                given: "g".into(),
+                rationale: String::new(),
+                teaching_points: vec![],
+                total_cost: Money(0),
+                actor: by.clone(),
+            }),
+            diagnosed_by: Some(by),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_panels_diagnoses_are_never_counted_as_the_physicians() {
+        let panel = Actor::Panel(PanelActor {
+            engine: "offline".into(),
+            mode: "unconstrained".into(),
+            model: None,
+        });
+        let mut open = closed(Actor::default(), false);
+        open.status = "open".into();
+        open.verdict = None;
+        open.diagnosed_by = None;
+        let list = [
+            closed(Actor::user("physician"), true),
+            closed(Actor::default(), false),
+            closed(panel.clone(), true),
+            closed(panel, true),
+            open,
+        ];
+        assert_eq!(
+            tally_line(&list),
+            "You diagnosed 2 (1 correct). AI panel (offline, unconstrained) diagnosed 2 (2 correct)."
+        );
     }
 }

@@ -128,6 +128,9 @@ async fn work(
             totals.cost_micros as f64 / 1e6
         );
     }
+    if let Some(by) = state.diagnosed_by() {
+        println!("Diagnosed by: {}", by.name(None));
+    }
     match outcome {
         RunOutcome::Verdict(Some(verdict)) => {
             println!("True diagnosis: {}", verdict.diagnosis);

@@ -1,7 +1,11 @@
 //! FHIR R4 output: a `Bundle` (type `collection`) of `Communication` resources for a transcript
-//! and `ServiceRequest` resources for ordered tests (coded with CPT when known).
+//! and `ServiceRequest` resources for ordered tests (coded with CPT when known). An encounter's
+//! bundle also names who acted: the physician as a `Practitioner`, the AI panel as a `Device`,
+//! each step's `sender` and each order's `requester` pointing at one of them.
 
+use super::encounter::EncounterState;
 use super::prices::{Lookup, PriceTable};
+use crate::protocol::{Action, Actor};
 use serde_json::{json, Value};
 
 /// The CPT code system URI.
@@ -68,6 +72,138 @@ pub fn tests_bundle(names: &[String], prices: &PriceTable, patient_id: Option<&s
     bundle(entries)
 }
 
+/// The resource that stands for an actor, and the reference a step or order makes to it.
+struct Party {
+    actor: Actor,
+    reference: String,
+    display: String,
+    resource: Value,
+}
+
+/// The encounter's actors in order of first appearance: `Practitioner/practitioner-1` for the
+/// physician (whatever name a step recorded: the encounter has one owner), `Device/device-N`
+/// for each distinct panel.
+fn parties(actors: &[Actor], owner: &str) -> Vec<Party> {
+    let mut out: Vec<Party> = Vec::new();
+    for actor in actors {
+        let same = |p: &Party| match (&p.actor, actor) {
+            (Actor::User { .. }, Actor::User { .. }) => true,
+            (a, b) => a == b,
+        };
+        if out.iter().any(same) {
+            continue;
+        }
+        let display = actor.name(Some(owner));
+        let party = match actor {
+            Actor::User { name } => Party {
+                actor: actor.clone(),
+                reference: "Practitioner/practitioner-1".into(),
+                resource: json!({
+                    "resourceType": "Practitioner",
+                    "id": "practitioner-1",
+                    "name": [{ "text": name.as_deref().unwrap_or(owner) }],
+                }),
+                display,
+            },
+            Actor::Panel(panel) => {
+                let n = out.iter().filter(|p| p.actor.is_panel()).count() + 1;
+                let mut resource = json!({
+                    "resourceType": "Device",
+                    "id": format!("device-{n}"),
+                    "deviceName": [{ "name": panel.name(), "type": "user-friendly-name" }],
+                    "type": { "text": "AI diagnostic panel" },
+                    "property": [
+                        { "type": { "text": "engine" }, "valueCode": [{ "text": panel.engine }] },
+                        { "type": { "text": "mode" }, "valueCode": [{ "text": panel.mode }] },
+                    ],
+                });
+                if let Some(model) = &panel.model {
+                    resource["modelNumber"] = json!(model);
+                }
+                Party {
+                    actor: actor.clone(),
+                    reference: format!("Device/device-{n}"),
+                    resource,
+                    display,
+                }
+            }
+        };
+        out.push(party);
+    }
+    out
+}
+
+fn reference_to(parties: &[Party], actor: &Actor) -> Value {
+    let found = parties.iter().find(|p| match (&p.actor, actor) {
+        (Actor::User { .. }, Actor::User { .. }) => true,
+        (a, b) => a == b,
+    });
+    match found {
+        Some(p) => json!({ "reference": p.reference, "display": p.display }),
+        None => json!({ "display": actor.name(None) }),
+    }
+}
+
+/// One encounter: its actors (`Practitioner`, `Device`), one `Communication` per step (sent by
+/// its actor) and per answer (sent by the simulated case), one `ServiceRequest` per ordered test
+/// (requested by whoever ordered it). `owner` is the user name of the encounter's physician.
+pub fn encounter_bundle(state: &EncounterState, owner: &str) -> Value {
+    let steps = state.acted_transcript();
+    let tests = state.acted_tests();
+    let everyone: Vec<Actor> = steps
+        .iter()
+        .map(|s| s.actor.clone())
+        .chain(tests.iter().map(|t| t.actor.clone()))
+        .collect();
+    let parties = parties(&everyone, owner);
+    let mut entries: Vec<Value> = parties.iter().map(|p| entry(p.resource.clone())).collect();
+    let case = json!({ "display": "Simulated patient (the case)" });
+    for (i, step) in steps.iter().enumerate() {
+        let kind = match step.turn.action {
+            Action::Test => "test order",
+            Action::Diagnosis => "diagnosis",
+            _ => "question",
+        };
+        let communication = |n: usize, sender: Value, category: &str, text: &str| {
+            entry(json!({
+                "resourceType": "Communication",
+                "id": format!("communication-{n}"),
+                "status": "completed",
+                "category": [{ "text": category }],
+                "sender": sender,
+                "payload": [{ "contentString": text }],
+            }))
+        };
+        entries.push(communication(
+            2 * i + 1,
+            reference_to(&parties, &step.actor),
+            kind,
+            &step.turn.content,
+        ));
+        entries.push(communication(
+            2 * i + 2,
+            case.clone(),
+            "answer",
+            &step.turn.reply,
+        ));
+    }
+    for (i, ordered) in tests.iter().enumerate() {
+        entries.push(entry(json!({
+            "resourceType": "ServiceRequest",
+            "id": format!("service-request-{}", i + 1),
+            "status": "completed",
+            "intent": "order",
+            "code": {
+                "coding": [{ "system": CPT_SYSTEM, "code": ordered.test.cpt, "display": ordered.test.name }],
+                "text": ordered.test.name,
+            },
+            "subject": { "display": "Simulated patient" },
+            "requester": reference_to(&parties, &ordered.actor),
+        })));
+    }
+    bundle(entries)
+}
+
 /// A `collection` bundle of entries.
 pub fn bundle(entries: Vec<Value>) -> Value {
     json!({
@@ -80,6 +216,78 @@ pub fn bundle(entries: Vec<Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::{Money, OrderedTest, PanelActor, Turn};
+
+    #[test]
+    fn an_encounter_names_the_physician_a_practitioner_and_the_panel_a_device() {
+        let panel = Actor::Panel(PanelActor {
+            engine: "llm".into(),
+            mode: "budgeted".into(),
+            model: Some("m1".into()),
+        });
+        let mut state = EncounterState::new(None);
+        for (action, content) in [
+            (Action::Question, "Any fever?"),
+            (Action::Test, "CBC"),
+            (Action::Diagnosis, "Appendicitis"),
+        ] {
+            state.transcript.push(Turn {
+                action,
+                content: content.into(),
+                reply: "ok".into(),
+                cost: Money(0),
+            });
+        }
+        state.ordered.push(OrderedTest {
+            name: "Complete blood count".into(),
+            cpt: "85025".into(),
+            price: Money(777),
+            result: "normal".into(),
+            estimate: false,
+            source: Default::default(),
+        });
+        // The first step is an old one (no actor recorded): the owner's.
+        state.actors.set_step(1, &panel);
+        state.actors.set_step(2, &panel);
+        state.actors.set_tests(0, 1, &panel);
+        let b = encounter_bundle(&state, "alice");
+        let of = |kind: &str| -> Vec<Value> {
+            b["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["resource"].clone())
+                .filter(|r| r["resourceType"] == kind)
+                .collect()
+        };
+        assert_eq!(of("Practitioner")[0]["name"][0]["text"], "alice");
+        let device = &of("Device")[0];
+        assert_eq!(device["modelNumber"], "m1");
+        assert_eq!(
+            device["deviceName"][0]["name"],
+            "AI panel (llm, budgeted, m1)"
+        );
+        let senders: Vec<Value> = of("Communication")
+            .iter()
+            .map(|c| c["sender"]["reference"].clone())
+            .collect();
+        assert_eq!(
+            senders,
+            [
+                "Practitioner/practitioner-1",
+                "",
+                "Device/device-1",
+                "",
+                "Device/device-1",
+                ""
+            ]
+            .map(|r| if r.is_empty() { Value::Null } else { json!(r) })
+        );
+        assert_eq!(
+            of("ServiceRequest")[0]["requester"]["reference"],
+            "Device/device-1"
+        );
+    }
 
     #[test]
     fn bundles_are_fhir_collections() {

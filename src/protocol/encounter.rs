@@ -1,6 +1,6 @@
 //! What the UI and `/api/v1/encounters` show of cases and encounters (serde only).
 
-use super::{Action, Money, Verdict};
+use super::{Action, Actor, Money, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// One exchange of an encounter.
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct Turn {
     /// question, test or diagnosis.
     pub action: Action,
-    /// What the physician sent.
+    /// What was asked, ordered or diagnosed (who did it: [`ActedTurn`]).
     pub content: String,
     /// What the case answered.
     pub reply: String,
@@ -64,6 +64,28 @@ impl ResultSource {
     }
 }
 
+/// A step with who took it: the form pages, the API and exports show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActedTurn {
+    /// The step.
+    #[serde(flatten)]
+    pub turn: Turn,
+    /// Who took it.
+    #[serde(default)]
+    pub actor: Actor,
+}
+
+/// An ordered test with who ordered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActedTest {
+    /// The test and its result.
+    #[serde(flatten)]
+    pub test: OrderedTest,
+    /// Who ordered it.
+    #[serde(default)]
+    pub actor: Actor,
+}
+
 /// A case as the library lists it (never its findings or diagnosis).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseCard {
@@ -101,6 +123,10 @@ pub struct EncounterSummary {
     pub ordered_tests: Vec<String>,
     /// The verdict, once given.
     pub verdict: Option<Verdict>,
+    /// Who gave the diagnosis that closed the encounter (also for a case that cannot be
+    /// judged); absent while open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosed_by: Option<Actor>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -117,10 +143,10 @@ pub struct EncounterView {
     pub case_summary: Option<String>,
     /// What is left of the budget, when one is set.
     pub remaining_budget: Option<Money>,
-    /// Every exchange.
-    pub transcript: Vec<Turn>,
-    /// Every test ordered, with its result.
-    pub tests: Vec<OrderedTest>,
+    /// Every exchange, with who took it.
+    pub transcript: Vec<ActedTurn>,
+    /// Every test ordered, with its result and who ordered it.
+    pub tests: Vec<ActedTest>,
     /// True between the first question of a round and the next test or diagnosis (the next
     /// question is then free).
     pub in_visit: bool,

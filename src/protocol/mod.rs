@@ -4,15 +4,17 @@
 //! everything we add is additive: extra fields and extra frame types, never a changed field.
 
 mod account;
+mod actor;
 mod encounter;
 mod money;
 mod panel;
 mod time;
 
 pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
+pub use actor::{Actor, PanelActor};
 pub use encounter::{
-    CaseCard, EncounterSummary, EncounterView, OrderedTest, ResultSource, StartOutcome, TestPrice,
-    Turn,
+    ActedTest, ActedTurn, CaseCard, EncounterSummary, EncounterView, OrderedTest, ResultSource,
+    StartOutcome, TestPrice, Turn,
 };
 pub use money::Money;
 pub use panel::{
@@ -304,6 +306,9 @@ pub struct Verdict {
     pub teaching_points: Vec<String>,
     /// Everything spent.
     pub total_cost: Money,
+    /// Who gave the diagnosis (absent in verdicts stored before actors were recorded: the user).
+    #[serde(default)]
+    pub actor: Actor,
 }
 
 /// An error frame: v1 clients read `error`; ours also read the stable `code`.

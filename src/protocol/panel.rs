@@ -1,7 +1,7 @@
 //! What the AI panel said in one turn: each persona's contribution, the differential and the
 //! one action agreed on. Kept in the encounter's state and shown to physicians.
 
-use super::{Money, Turn};
+use super::{Actor, Money, PanelActor, Turn};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -99,6 +99,9 @@ pub struct PanelTurn {
     /// What went wrong and how it was handled (a repaired answer, a fallback, a refusal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Which panel deliberated (absent in turns stored before actors were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<PanelActor>,
 }
 
 impl PanelTurn {
@@ -155,6 +158,9 @@ pub struct StepFrame {
     /// The step.
     #[serde(flatten)]
     pub step: Turn,
+    /// Who took it (the panel).
+    #[serde(default)]
+    pub actor: Actor,
     /// The encounter's total spend.
     pub total_spent: Money,
     /// What is left of the budget, only when a budget is set.

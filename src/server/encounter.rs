@@ -342,7 +342,8 @@ async fn try_step(
         AppError::Internal(format!("encounter {} is stored malformed: {e}", record.id))
     })?;
     let engine = state.clinic.engine(&case);
-    let outcome = match encounter.step(&engine, action, content).await {
+    let actor = crate::protocol::Actor::user(&session.user_name);
+    let outcome = match encounter.step_by(&engine, action, content, &actor).await {
         Ok(outcome) => outcome,
         Err(refusal) => {
             return Ok(vec![ServerFrame::Error(ErrorFrame {

@@ -7,7 +7,7 @@ use super::views;
 use super::AppState;
 use crate::engine::encounter::{EncounterState, Turn};
 use crate::engine::fhir;
-use crate::protocol::{Action, Group};
+use crate::protocol::{Action, Actor, Group};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -32,8 +32,16 @@ fn speaker(turn: &Turn) -> (&'static str, &'static str) {
     }
 }
 
-/// The encounter as a Markdown document.
-pub fn markdown(id: &str, title: &str, summary: &str, state: &EncounterState) -> String {
+/// The encounter as a Markdown document; every step, order and the diagnosis name who took
+/// them (`owner` is the user name of the encounter's physician).
+pub fn markdown(
+    id: &str,
+    title: &str,
+    summary: &str,
+    owner: &str,
+    state: &EncounterState,
+) -> String {
+    let who = |actor: &Actor| actor.name(Some(owner));
     let mut out = format!("# Encounter {id}\n\n**Case:** {title}\n\n> {summary}\n\n");
     out.push_str(&format!(
         "**Status:** {:?} · **Total spent:** ${}",
@@ -42,12 +50,18 @@ pub fn markdown(id: &str, title: &str, summary: &str, state: &EncounterState) ->
     if let Some(budget) = state.budget {
         out.push_str(&format!(" · **Budget:** ${budget}"));
     }
+    out.push_str(&format!("\n\n**Physician:** {owner}"));
+    if let Some(by) = state.diagnosed_by() {
+        out.push_str(&format!(" · **Diagnosed by:** {}", who(&by)));
+    }
     out.push_str("\n\n## Transcript\n\n");
-    for (i, turn) in state.transcript.iter().enumerate() {
+    for (i, step) in state.acted_transcript().iter().enumerate() {
+        let turn = &step.turn;
         let (asked, answered) = speaker(turn);
         out.push_str(&format!(
-            "{}. **{asked}:** {}\n   **{answered}:** {} _(cost ${})_\n",
+            "{}. **{asked} by {}:** {}\n   **{answered}:** {} _(cost ${})_\n",
             i + 1,
+            who(&step.actor),
             turn.content.trim(),
             turn.reply.trim().replace('\n', "\n   "),
             turn.cost
@@ -60,7 +74,12 @@ pub fn markdown(id: &str, title: &str, summary: &str, state: &EncounterState) ->
                 .member
                 .map(|m| format!(" (panel {m})"))
                 .unwrap_or_default();
-            out.push_str(&format!("\n### Turn {}{member}\n\n", turn.turn));
+            let by = turn
+                .by
+                .as_ref()
+                .map(|p| format!(" — {}", p.name()))
+                .unwrap_or_default();
+            out.push_str(&format!("\n### Turn {}{member}{by}\n\n", turn.turn));
             for c in &turn.contributions {
                 out.push_str(&format!(
                     "- **{}:** {}\n",
@@ -82,16 +101,26 @@ pub fn markdown(id: &str, title: &str, summary: &str, state: &EncounterState) ->
         }
     }
     if !state.ordered.is_empty() {
-        out.push_str("\n## Tests\n\n| Test | CPT | Price |\n|---|---|---|\n");
-        for t in &state.ordered {
-            out.push_str(&format!("| {} | {} | ${} |\n", t.name, t.cpt, t.price));
+        out.push_str(
+            "\n## Tests\n\n| Test | CPT | Price | Ordered by | Result from |\n|---|---|---|---|---|\n",
+        );
+        for t in state.acted_tests() {
+            out.push_str(&format!(
+                "| {} | {} | ${} | {} | {} |\n",
+                t.test.name,
+                t.test.cpt,
+                t.test.price,
+                who(&t.actor),
+                t.test.source.note().unwrap_or("the case record")
+            ));
         }
     }
     if let Some(v) = &state.verdict {
         out.push_str(&format!(
-            "\n## Verdict\n\n{} — score {}/5. Given: {}. True diagnosis: {}. {}\n",
+            "\n## Verdict\n\n{} — score {}/5. Diagnosis given by {}: {}. True diagnosis: {}. {}\n",
             if v.correct { "Correct" } else { "Incorrect" },
             v.score,
+            who(&v.actor),
             v.given,
             v.diagnosis,
             v.rationale
@@ -143,31 +172,13 @@ pub async fn export(
             "application/json",
             "json",
         ),
-        "fhir" => {
-            let mut lines = Vec::new();
-            for turn in &parsed.transcript {
-                lines.push(("physician".to_string(), turn.content.clone()));
-                lines.push(("case".to_string(), turn.reply.clone()));
-            }
-            let mut entries = fhir::transcript_bundle(&lines, None)["entry"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            let names: Vec<String> = parsed.ordered.iter().map(|t| t.name.clone()).collect();
-            entries.extend(
-                fhir::tests_bundle(&names, &state.clinic.prices, None)["entry"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default(),
-            );
-            (
-                fhir::bundle(entries).to_string(),
-                "application/fhir+json",
-                "fhir.json",
-            )
-        }
+        "fhir" => (
+            fhir::encounter_bundle(&parsed, &session.user_name).to_string(),
+            "application/fhir+json",
+            "fhir.json",
+        ),
         _ => (
-            markdown(&record.id, &title, &summary, &parsed),
+            markdown(&record.id, &title, &summary, &session.user_name, &parsed),
             "text/markdown; charset=utf-8",
             "md",
         ),

@@ -153,10 +153,11 @@ async fn try_panel(
             return Ok(());
         }
         version += 1;
-        for step in &encounter.transcript[before..] {
+        for (at, step) in encounter.transcript.iter().enumerate().skip(before) {
             running = Money(running.0 + step.cost.0);
             send(ServerFrame::Step(StepFrame {
                 step: step.clone(),
+                actor: encounter.actors.step(at),
                 total_spent: running,
                 remaining_budget: encounter.budget.map(|b| Money(b.0 - running.0)),
                 id: id.clone(),

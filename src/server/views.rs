@@ -31,6 +31,7 @@ pub fn summary(
         budget: record.budget_cents.map(Money),
         ordered_tests: parsed.ordered_names(),
         verdict: parsed.verdict.clone(),
+        diagnosed_by: parsed.diagnosed_by(),
         created_at: record.created_at,
         updated_at: record.updated_at,
     }
@@ -65,8 +66,8 @@ pub async fn view(
         in_visit: parsed.in_visit,
         visit_cost: state.clinic.visit_cost,
         has_diagnosis: case.as_ref().is_some_and(|c| c.diagnosis.is_some()),
-        transcript: parsed.transcript,
-        tests: parsed.ordered,
+        transcript: parsed.acted_transcript(),
+        tests: parsed.acted_tests(),
         panel: parsed.panel,
         panel_engine: state.clinic.panel.engine().to_string(),
     })

@@ -2,6 +2,7 @@
 //! the price table as you type and shows each match with its CPT code and price before you
 //! order.
 
+use super::confirm::DiagnosisConfirm;
 use super::Desk;
 use crate::app::socket::Conn;
 use crate::protocol::{Action, TestPrice};
@@ -82,7 +83,7 @@ pub fn Composer(desk: Desk) -> impl IntoView {
         Action::Diagnosis => "Give diagnosis",
         _ => "Ask",
     };
-    let input_ref = NodeRef::<leptos::html::Textarea>::new();
+    let input_ref = desk.input;
     view! {
         <form
             class="composer card"
@@ -138,6 +139,7 @@ pub fn Composer(desk: Desk) -> impl IntoView {
                     {button}
                 </button>
             </div>
+            <DiagnosisConfirm desk/>
             {move || {
                 let list = matches.get();
                 (!list.is_empty()).then(|| view! {

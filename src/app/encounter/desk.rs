@@ -4,7 +4,7 @@
 
 use super::get_encounter;
 use crate::app::socket::{Conn, Link};
-use crate::protocol::{Action, EncounterView, ErrorCode, ServerFrame, Turn};
+use crate::protocol::{ActedTurn, Action, EncounterView, ErrorCode, ServerFrame};
 use leptos::prelude::*;
 
 /// A step sent and not yet answered, with the reply streamed so far.
@@ -61,6 +61,10 @@ pub(super) struct Desk {
     pub(super) panel_words: RwSignal<Vec<(String, String)>>,
     /// While the panel works: `Some(true)` for a run, `Some(false)` for advice.
     pub(super) panel_busy: RwSignal<Option<bool>>,
+    /// A diagnosis waiting for the physician's confirmation (it ends the encounter).
+    pub(super) confirming: RwSignal<Option<String>>,
+    /// The composer's text box, to give focus back to it.
+    pub(super) input: NodeRef<leptos::html::Textarea>,
 }
 
 impl Desk {
@@ -116,8 +120,38 @@ impl Desk {
         self.panel_busy.set(Some(run));
     }
 
-    /// Sends the draft as a step of the chosen kind.
+    /// Sends the draft as a step of the chosen kind; a diagnosis is sent only once confirmed.
     pub(super) fn submit(self) {
+        if self.action.get_untracked() == Action::Diagnosis {
+            let content = self.draft.get_untracked().trim().to_string();
+            if !content.is_empty() && self.pending.read_untracked().is_none() {
+                self.confirming.set(Some(content));
+                return;
+            }
+        }
+        self.send_draft();
+    }
+
+    /// The physician confirmed the diagnosis: it is sent.
+    pub(super) fn confirm(self) {
+        // What was shown is what is sent, even if the box was edited meanwhile.
+        if let Some(content) = self.confirming.get_untracked() {
+            self.confirming.set(None);
+            self.action.set(Action::Diagnosis);
+            self.draft.set(content);
+            self.send_draft();
+        }
+    }
+
+    /// The physician took the diagnosis back: the text stays in the composer, focused.
+    pub(super) fn cancel_confirm(self) {
+        self.confirming.set(None);
+        if let Some(input) = self.input.get_untracked() {
+            let _ = input.focus();
+        }
+    }
+
+    fn send_draft(self) {
         let content = self.draft.get_untracked().trim().to_string();
         if content.is_empty() {
             self.notice.set(Some(Notice {
@@ -188,7 +222,10 @@ impl Desk {
             ServerFrame::Step(step) => self.view.update(|v| {
                 v.summary.total_spent = step.total_spent;
                 v.remaining_budget = step.remaining_budget;
-                v.transcript.push(step.step);
+                v.transcript.push(ActedTurn {
+                    turn: step.step,
+                    actor: step.actor,
+                });
             }),
             ServerFrame::Error(error) => {
                 self.panel_busy.set(None);
@@ -217,8 +254,9 @@ impl Desk {
         let action = self.action;
         let notice = self.notice;
         self.refresh(move |fresh| {
-            let saved = fresh.transcript.last().is_some_and(|t: &Turn| {
-                t.content == draft.get_untracked().trim() && t.action == action.get_untracked()
+            let saved = fresh.transcript.last().is_some_and(|t: &ActedTurn| {
+                t.turn.content == draft.get_untracked().trim()
+                    && t.turn.action == action.get_untracked()
             });
             if saved {
                 draft.set(String::new());

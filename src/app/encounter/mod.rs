@@ -4,14 +4,16 @@
 //! WebSocket and resumes by itself after a disconnect.
 
 mod composer;
+mod confirm;
 mod desk;
 mod panel;
 mod panels;
+mod verdict;
 
 use super::account::RequireUser;
 use super::socket::{self, Events};
 use crate::error::UserError;
-use crate::protocol::{Action, EncounterView, TestPrice, Turn};
+use crate::protocol::{ActedTurn, Action, Actor, EncounterView, TestPrice};
 use composer::Composer;
 use desk::Desk;
 use leptos::either::Either;
@@ -19,7 +21,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use panel::PanelSection;
-use panels::{CostPanel, TestsPanel, Timeline, VerdictCard};
+use panels::{CostPanel, TestsPanel, Timeline};
+use verdict::VerdictCard;
 
 /// One of the signed-in user's encounters (`None`: not theirs, or no such encounter).
 #[server(prefix = "/api/fn", endpoint = "get_encounter")]
@@ -125,6 +128,8 @@ fn Workspace(initial: EncounterView) -> impl IntoView {
         next_id: StoredValue::new(1),
         panel_words: RwSignal::new(Vec::new()),
         panel_busy: RwSignal::new(None),
+        confirming: RwSignal::new(None),
+        input: NodeRef::new(),
     };
     desk_cell.set_value(Some(desk));
     let exports = {
@@ -151,7 +156,11 @@ fn Workspace(initial: EncounterView) -> impl IntoView {
                         let v = view.read();
                         (!v.is_open())
                             .then(|| view! {
-                                <VerdictCard verdict=v.summary.verdict.clone() total=v.summary.total_spent/>
+                                <VerdictCard
+                                    verdict=v.summary.verdict.clone()
+                                    total=v.summary.total_spent
+                                    by=v.summary.diagnosed_by.clone().unwrap_or_default()
+                                />
                             })
                     }}
                     <NoticeBar desk/>
@@ -194,12 +203,26 @@ pub fn export_links(id: &str) -> impl IntoView {
     }
 }
 
-fn action_label(action: Action) -> &'static str {
-    match action {
-        Action::Question => "You asked",
-        Action::Test => "You ordered",
-        Action::Diagnosis => "Your diagnosis",
-        Action::Ping | Action::Panel | Action::PanelRun => "Panel",
+/// What a step was, said of who took it: "You asked", "AI panel ordered", "AI panel's diagnosis".
+fn action_label(action: Action, actor: &Actor) -> &'static str {
+    let panel = actor.is_panel();
+    match (action, panel) {
+        (Action::Question, false) => "You asked",
+        (Action::Test, false) => "You ordered",
+        (Action::Diagnosis, false) => "Your diagnosis",
+        (Action::Question, true) => "AI panel asked",
+        (Action::Test, true) => "AI panel ordered",
+        (Action::Diagnosis, true) => "AI panel's diagnosis",
+        (Action::Ping | Action::Panel | Action::PanelRun, _) => "Panel",
+    }
+}
+
+/// "user" or "panel", for styling and tests.
+fn actor_kind(actor: &Actor) -> &'static str {
+    if actor.is_panel() {
+        "panel"
+    } else {
+        "user"
     }
 }
 
@@ -215,15 +238,17 @@ fn Transcript(desk: Desk) -> impl IntoView {
             .enumerate()
             .collect::<Vec<_>>()
     };
+    // The step in flight is always the physician's: the panel's steps arrive whole.
+    let you = Actor::default();
     view! {
         <ol class="transcript" aria-label="Transcript" aria-live="polite" data-testid="transcript">
-            <For each=turns key=|(i, t)| (*i, t.content.clone()) let:item>
+            <For each=turns key=|(i, t)| (*i, t.turn.content.clone()) let:item>
                 <TurnView turn=item.1/>
             </For>
             {move || desk.pending.get().map(|p| view! {
-                <li class=format!("turn turn-{} pending", p.action.as_str()) aria-busy="true">
+                <li class=format!("turn turn-{} pending", p.action.as_str()) aria-busy="true" data-actor="user">
                     <p class="turn-ask">
-                        <span class="turn-who">{action_label(p.action)}</span>
+                        <span class="turn-who">{action_label(p.action, &you)}</span>
                         <span class="turn-text">{p.content}</span>
                     </p>
                     <p class="turn-reply" data-testid="streaming-reply">
@@ -241,12 +266,18 @@ fn Transcript(desk: Desk) -> impl IntoView {
 }
 
 #[component]
-fn TurnView(turn: Turn) -> impl IntoView {
+fn TurnView(turn: ActedTurn) -> impl IntoView {
+    let ActedTurn { turn, actor } = turn;
     let cost = (turn.cost.0 > 0).then(|| format!("${}", turn.cost));
+    // The panel's steps say which panel took them, so none passes for the physician's.
+    let by = actor
+        .panel()
+        .map(|p| view! { <span class="turn-by">{format!("({})", p.describe())}</span> });
     view! {
-        <li class=format!("turn turn-{}", turn.action.as_str())>
+        <li class=format!("turn turn-{}", turn.action.as_str()) data-actor=actor_kind(&actor)>
             <p class="turn-ask">
-                <span class="turn-who">{action_label(turn.action)}</span>
+                <span class="turn-who">{action_label(turn.action, &actor)}</span>
+                {by}
                 <span class="turn-text">{turn.content}</span>
                 {cost.map(|c| view! { <span class="turn-cost">{c}</span> })}
             </p>

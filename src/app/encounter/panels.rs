@@ -1,7 +1,7 @@
 //! The encounter page's read-only panels: cost and budget, the cumulative-cost chart (our own
-//! SVG), the ordered tests, the diagnostic-flow timeline and the verdict card.
+//! SVG), the ordered tests and the diagnostic-flow timeline.
 
-use crate::protocol::{Action, EncounterView, Money, Turn, Verdict};
+use crate::protocol::{ActedTurn, Action, EncounterView, Money};
 use leptos::prelude::*;
 
 /// Spend so far, the budget bar and what the next question costs.
@@ -75,12 +75,12 @@ pub fn CostPanel(view: RwSignal<EncounterView>) -> impl IntoView {
 }
 
 /// Cumulative cost after each step, for the chart and the timeline.
-fn cumulative(transcript: &[Turn]) -> Vec<Money> {
+fn cumulative(transcript: &[ActedTurn]) -> Vec<Money> {
     let mut total = 0;
     transcript
         .iter()
         .map(|t| {
-            total += t.cost.0;
+            total += t.turn.cost.0;
             Money(total)
         })
         .collect()
@@ -181,7 +181,8 @@ pub fn TestsPanel(view: RwSignal<EncounterView>) -> impl IntoView {
                     <ul class="test-list" aria-label="Ordered tests">
                         {tests
                             .into_iter()
-                            .map(|t| view! {
+                            .map(|acted| (acted.actor.name_for_owner(), acted.test))
+                            .map(|(by, t)| view! {
                                 <li class="test-item">
                                     <div class="test-head">
                                         <span class="test-name">{t.name}</span>
@@ -190,6 +191,12 @@ pub fn TestsPanel(view: RwSignal<EncounterView>) -> impl IntoView {
                                         </span>
                                     </div>
                                     <span class="muted test-cpt">{format!("CPT {}", t.cpt)}</span>
+                                    <span class="muted">" · "</span>
+                                    <span class="muted test-by">{format!("Ordered by {}", by)}</span>
+                                    {t.source.note().map(|note| view! {
+                                        <span class="muted">" · "</span>
+                                        <span class="muted test-source">{note}</span>
+                                    })}
                                     <p class="test-result">{t.result}</p>
                                 </li>
                             })
@@ -209,16 +216,20 @@ struct FlowStep {
     title: String,
     detail: String,
     total: Money,
+    /// Who took it ("You", "AI panel (…)"; both, joined, for a visit they shared).
+    by: String,
 }
 
 /// Groups the transcript into the diagnostic flow: a visit per round of questions, each test
-/// order, the diagnosis.
-fn flow(transcript: &[Turn]) -> Vec<FlowStep> {
+/// order, the diagnosis — each with who took it.
+fn flow(transcript: &[ActedTurn]) -> Vec<FlowStep> {
     let totals = cumulative(transcript);
     let mut steps: Vec<FlowStep> = Vec::new();
     let mut visits = 0;
     let mut last_was_question = false;
-    for (turn, total) in transcript.iter().zip(totals) {
+    for (acted, total) in transcript.iter().zip(totals) {
+        let turn = &acted.turn;
+        let by = acted.actor.name_for_owner();
         match turn.action {
             Action::Question if last_was_question => {
                 if let Some(step) = steps.last_mut() {
@@ -230,6 +241,9 @@ fn flow(transcript: &[Turn]) -> Vec<FlowStep> {
                     let n = count.unwrap_or(1) + 1;
                     step.detail = format!("{n} questions");
                     step.total = total;
+                    if !step.by.split(" and ").any(|b| b == by) {
+                        step.by = format!("{} and {by}", step.by);
+                    }
                 }
             }
             Action::Question => {
@@ -239,6 +253,7 @@ fn flow(transcript: &[Turn]) -> Vec<FlowStep> {
                     title: format!("Visit {visits}"),
                     detail: "1 question".into(),
                     total,
+                    by,
                 });
             }
             Action::Test => steps.push(FlowStep {
@@ -246,12 +261,14 @@ fn flow(transcript: &[Turn]) -> Vec<FlowStep> {
                 title: format!("Ordered: {}", turn.content),
                 detail: format!("${}", turn.cost),
                 total,
+                by,
             }),
             _ => steps.push(FlowStep {
                 kind: "diagnosis",
                 title: format!("Diagnosis: {}", turn.content),
                 detail: String::new(),
                 total,
+                by,
             }),
         }
         last_was_question = turn.action == Action::Question;
@@ -277,6 +294,7 @@ pub fn Timeline(view: RwSignal<EncounterView>) -> impl IntoView {
                             .map(|s| view! {
                                 <li class=format!("flow-step flow-{}", s.kind)>
                                     <span class="flow-title">{s.title}</span>
+                                    <span class="flow-by">{format!("by {}", s.by)}</span>
                                     <span class="muted">
                                         {if s.detail.is_empty() { String::new() } else { format!("{} · ", s.detail) }}
                                         {format!("total ${}", s.total)}
@@ -292,59 +310,30 @@ pub fn Timeline(view: RwSignal<EncounterView>) -> impl IntoView {
     }
 }
 
-/// The judge's verdict, or the note for a case without a recorded diagnosis.
-#[component]
-pub fn VerdictCard(verdict: Option<Verdict>, total: Money) -> impl IntoView {
-    match verdict {
-        Some(v) => view! {
-            <section
-                class=if v.correct { "card verdict verdict-correct" } else { "card verdict verdict-incorrect" }
-                aria-labelledby="verdict-title"
-                data-testid="verdict"
-            >
-                <h2 id="verdict-title">
-                    {if v.correct { "Correct" } else { "Incorrect" }}
-                    <span class="verdict-score">{format!(" · score {}/5", v.score)}</span>
-                </h2>
-                <dl class="verdict-facts">
-                    <div><dt>"Your diagnosis"</dt><dd>{v.given}</dd></div>
-                    <div><dt>"True diagnosis"</dt><dd data-testid="true-diagnosis">{v.diagnosis}</dd></div>
-                    <div><dt>"Judge"</dt><dd>{v.rationale}</dd></div>
-                    <div><dt>"Total cost"</dt><dd>{format!("${}", v.total_cost)}</dd></div>
-                </dl>
-                {(!v.teaching_points.is_empty()).then(|| view! {
-                    <h3>"Teaching points"</h3>
-                    <ul class="teaching-points">
-                        {v.teaching_points.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
-                    </ul>
-                })}
-            </section>
-        }
-        .into_any(),
-        None => view! {
-            <section class="card verdict" aria-labelledby="verdict-title" data-testid="verdict">
-                <h2 id="verdict-title">"Diagnosis recorded"</h2>
-                <p>
-                    "This case has no recorded diagnosis, so it cannot be judged. "
-                    {format!("Total cost: ${total}.")}
-                </p>
-            </section>
-        }
-        .into_any(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Actor;
 
-    fn turn(action: Action, content: &str, cents: i64) -> Turn {
-        Turn {
-            action,
-            content: content.into(),
-            reply: String::new(),
-            cost: Money(cents),
+    fn turn(action: Action, content: &str, cents: i64) -> ActedTurn {
+        ActedTurn {
+            turn: crate::protocol::Turn {
+                action,
+                content: content.into(),
+                reply: String::new(),
+                cost: Money(cents),
+            },
+            actor: Actor::default(),
         }
+    }
+
+    fn by_panel(mut acted: ActedTurn) -> ActedTurn {
+        acted.actor = Actor::Panel(crate::protocol::PanelActor {
+            engine: "offline".into(),
+            mode: "unconstrained".into(),
+            model: None,
+        });
+        acted
     }
 
     #[test]
@@ -365,5 +354,19 @@ mod tests {
         assert_eq!(steps[0].detail, "3 questions");
         assert_eq!(steps[0].total, Money(30_000));
         assert_eq!(steps[3].total, Money(61_066));
+        assert!(steps.iter().all(|s| s.by == "You"));
+    }
+
+    #[test]
+    fn the_flow_says_who_took_each_step() {
+        let panel = "AI panel (offline, unconstrained)";
+        let steps = flow(&[
+            turn(Action::Question, "a", 30_000),
+            by_panel(turn(Action::Question, "b", 0)),
+            by_panel(turn(Action::Test, "CBC", 1_066)),
+            by_panel(turn(Action::Diagnosis, "x", 0)),
+        ]);
+        let by: Vec<&str> = steps.iter().map(|s| s.by.as_str()).collect();
+        assert_eq!(by, [format!("You and {panel}").as_str(), panel, panel]);
     }
 }

@@ -5,8 +5,11 @@ use super::case::Case;
 use super::gatekeeper::{Gatekeeper, Report};
 use super::judge::Judge;
 use super::prices::{Lookup, PriceTable, PricedTest};
-use crate::protocol::{Action, ErrorCode, Money, PanelTurn, Verdict};
+mod actors;
+
+use crate::protocol::{Action, Actor, ErrorCode, Money, PanelTurn, Verdict};
 pub use crate::protocol::{OrderedTest, Turn};
+pub use actors::Actors;
 use serde::{Deserialize, Serialize};
 
 /// What the engine needs besides the state.
@@ -58,6 +61,9 @@ pub struct EncounterState {
     /// The AI panel's deliberations, when a panel worked or advised on this encounter.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub panel: Vec<PanelTurn>,
+    /// Who took each step and ordered each test.
+    #[serde(default, skip_serializing_if = "Actors::is_empty")]
+    pub actors: Actors,
 }
 
 /// What a step produced.
@@ -134,20 +140,34 @@ impl EncounterState {
         }
     }
 
-    /// Applies one action. On a refusal the state is unchanged.
+    /// Applies one action of the encounter's user, name unrecorded (see [`Self::step_by`]).
     pub async fn step(
         &mut self,
         engine: &Engine<'_>,
         action: Action,
         content: &str,
     ) -> Result<StepOutcome, Refusal> {
+        self.step_by(engine, action, content, &Actor::default())
+            .await
+    }
+
+    /// Applies one action taken by `actor`, and records who took it. On a refusal the state is
+    /// unchanged.
+    pub async fn step_by(
+        &mut self,
+        engine: &Engine<'_>,
+        action: Action,
+        content: &str,
+        actor: &Actor,
+    ) -> Result<StepOutcome, Refusal> {
+        let tests_before = self.ordered.len();
         if self.status == Status::Closed {
             return Err(Refusal::new(ErrorCode::EncounterClosed, "encounter closed"));
         }
         let outcome = match action {
             Action::Question => self.question(engine, content).await?,
             Action::Test => self.order(engine, content).await?,
-            Action::Diagnosis => self.diagnose(engine, content).await?,
+            Action::Diagnosis => self.diagnose(engine, content, actor).await?,
             Action::Ping | Action::Panel | Action::PanelRun => {
                 return Err(Refusal::new(
                     ErrorCode::InvalidAction,
@@ -156,6 +176,9 @@ impl EncounterState {
             }
         };
         self.spent = Money(self.spent.0 + outcome.cost.0);
+        self.actors.set_step(self.transcript.len(), actor);
+        self.actors
+            .set_tests(tests_before, self.ordered.len(), actor);
         self.transcript.push(Turn {
             action,
             content: content.to_string(),
@@ -302,6 +325,7 @@ impl EncounterState {
         &mut self,
         engine: &Engine<'_>,
         content: &str,
+        actor: &Actor,
     ) -> Result<StepOutcome, Refusal> {
         let judgement = engine
             .judge
@@ -319,6 +343,7 @@ impl EncounterState {
                 rationale: j.rationale,
                 teaching_points: engine.case.teaching_points.clone(),
                 total_cost: self.spent,
+                actor: actor.clone(),
             }),
             _ => None,
         };

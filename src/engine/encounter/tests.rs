@@ -307,3 +307,82 @@ async fn a_gatekeeper_or_judge_that_fails_changes_nothing() {
     s.step(&engine, Action::Test, "CBC").await.unwrap();
     assert_eq!(s.ordered.len(), 1);
 }
+
+fn panel() -> Actor {
+    Actor::Panel(crate::protocol::PanelActor {
+        engine: "offline".into(),
+        mode: "unconstrained".into(),
+        model: None,
+    })
+}
+
+#[tokio::test]
+async fn every_step_order_and_verdict_records_who_took_it() {
+    let f = Fixture::new();
+    let mut s = EncounterState::new(None);
+    let alice = Actor::user("alice");
+    s.step_by(&f.engine(), Action::Question, "Where does it hurt?", &alice)
+        .await
+        .unwrap();
+    s.step_by(&f.engine(), Action::Test, "CBC; lipase", &panel())
+        .await
+        .unwrap();
+    // A refused step records nobody.
+    s.step_by(&f.engine(), Action::Test, "flux capacitor", &alice)
+        .await
+        .unwrap_err();
+    assert_eq!(s.diagnosed_by(), None);
+    let out = s
+        .step_by(&f.engine(), Action::Diagnosis, "appendicitis", &panel())
+        .await
+        .unwrap();
+    assert_eq!(out.verdict.unwrap().unwrap().actor, panel());
+    let steps: Vec<Actor> = s.acted_transcript().into_iter().map(|t| t.actor).collect();
+    assert_eq!(steps, [alice.clone(), panel(), panel()]);
+    let tests: Vec<Actor> = s.acted_tests().into_iter().map(|t| t.actor).collect();
+    assert_eq!(tests, [panel(), panel()]);
+    assert_eq!(s.diagnosed_by(), Some(panel()));
+    assert!(s.panel_acted());
+    // Stored and loaded again, nothing is lost.
+    let back: EncounterState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+}
+
+#[tokio::test]
+async fn an_encounter_stored_before_actors_loads_as_the_users() {
+    // The stored form of a closed encounter from before actors were recorded.
+    let old = r#"{"spent":7.77,"budget":null,"in_visit":false,"visits":0,
+        "ordered":[{"name":"Complete blood count with differential","cpt":"85025","price":7.77,"result":"WBC 14.2"}],
+        "transcript":[{"action":"test","content":"CBC","reply":"WBC 14.2 [$7.77]","cost":7.77},
+                      {"action":"diagnosis","content":"appendicitis","reply":"Correct","cost":0.0}],
+        "status":"closed",
+        "verdict":{"score":5,"correct":true,"diagnosis":"Acute appendicitis","given":"appendicitis",
+                   "rationale":"r","teaching_points":[],"total_cost":7.77}}"#;
+    let s: EncounterState = serde_json::from_str(old).unwrap();
+    assert!(s
+        .acted_transcript()
+        .iter()
+        .all(|t| t.actor == Actor::default()));
+    assert_eq!(s.acted_tests()[0].actor, Actor::default());
+    assert_eq!(s.verdict.as_ref().unwrap().actor, Actor::default());
+    assert_eq!(s.diagnosed_by(), Some(Actor::default()));
+    assert!(!s.panel_acted());
+    // An old open encounter goes on: a new step is recorded at its own position.
+    let f = Fixture::new();
+    let mut open: EncounterState = serde_json::from_str(&old.replace("closed", "open")).unwrap();
+    open.status = Status::Open;
+    open.step_by(
+        &f.engine(),
+        Action::Question,
+        "Where does it hurt?",
+        &panel(),
+    )
+    .await
+    .unwrap();
+    let steps: Vec<Actor> = open
+        .acted_transcript()
+        .into_iter()
+        .map(|t| t.actor)
+        .collect();
+    assert_eq!(steps, [Actor::default(), Actor::default(), panel()]);
+}

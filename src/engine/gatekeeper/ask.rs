@@ -321,9 +321,10 @@ impl Asked {
             // "Allergies".
             // Only for the history: an examination sign ("jugular venous pressure") is not
             // shown by its head word ("blood pressure").
-            let history = found.groups.iter().any(|&g| {
-                section_of(&lexicon.group(g).section) == Some(Section::History)
-            });
+            let history = found
+                .groups
+                .iter()
+                .any(|&g| section_of(&lexicon.group(g).section) == Some(Section::History));
             let heads: Vec<Vec<String>> = wordings
                 .iter()
                 .filter(|w| history && w.len() >= 2)

@@ -181,10 +181,7 @@ fn item(section: Section, topic: &str, hint: &[String], answer: &str, guard: &Le
         section,
         topic: terms(topic),
         hint: hint.iter().flat_map(|k| terms(k)).collect(),
-        hint_free: hint
-            .iter()
-            .filter_map(|k| terms(k).pop())
-            .collect(),
+        hint_free: hint.iter().filter_map(|k| terms(k).pop()).collect(),
         text: kept
             .iter()
             .map(|s| s.text.as_str())

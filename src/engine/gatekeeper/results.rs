@@ -184,7 +184,9 @@ fn parts_naming(text: &str, names: &[String]) -> Vec<String> {
                 // Short names (K, Na, Hb, Mg) open the part and are followed by their value:
                 // "mg" in "BUN 17 mg/dL" is a unit, not magnesium.
                 if name.len() <= 3 {
-                    const LEADING: &[&str] = &["serum", "plasma", "blood", "a", "the", "total", "her", "his", "and"];
+                    const LEADING: &[&str] = &[
+                        "serum", "plasma", "blood", "a", "the", "total", "her", "his", "and",
+                    ];
                     let words: Vec<&str> = normalized
                         .split(' ')
                         .skip_while(|w| LEADING.contains(w))

@@ -12,7 +12,9 @@ mod systems;
 
 use super::case::Case;
 use super::text::{contains_phrase, normalize, stem, terms};
-use names::{groups_of, opposed, organisms, read_name, readings, same_word, soft, stands_for, Name};
+use names::{
+    groups_of, opposed, organisms, read_name, readings, same_word, soft, stands_for, Name,
+};
 use read::{read, Given};
 use std::collections::HashSet;
 pub use systems::system_of;

@@ -149,6 +149,21 @@ impl Panel for LlmPanel {
         "llm"
     }
 
+    /// The client's default model, then any persona that speaks with another one.
+    fn model(&self) -> Option<String> {
+        let default = self.client.default_model().to_string();
+        let mut names = vec![default.clone()];
+        for persona in Persona::ALL {
+            match self.models.get(&persona) {
+                Some(model) if !model.is_empty() && *model != default => {
+                    names.push(format!("{} {model}", persona.title()))
+                }
+                _ => {}
+            }
+        }
+        Some(names.join("; "))
+    }
+
     async fn deliberate(
         &self,
         brief: &Brief<'_>,

@@ -15,7 +15,8 @@ pub use consensus::{parse_consensus, Candidate, Consensus, PanelAction, MAX_ITEM
 pub use llm_panel::LlmPanel;
 pub use personas::Persona;
 pub use run::{
-    consult, run_panel, run_turn, Mode, RunEvent, RunOptions, RunOutcome, RunSink, TurnEnd,
+    consult, panel_actor, run_panel, run_turn, Mode, RunEvent, RunOptions, RunOutcome, RunSink,
+    TurnEnd,
 };
 pub use vote::{vote, Ballot, Tally};
 
@@ -44,6 +45,11 @@ pub struct PanelUnavailable(pub String);
 pub trait Panel: Send + Sync {
     /// The engine's name (`llm`, `offline`).
     fn engine(&self) -> &'static str;
+
+    /// The language model(s) it deliberates with; `None` for an engine without one.
+    fn model(&self) -> Option<String> {
+        None
+    }
 
     /// Deliberates one turn over `brief`; streams each persona's words into `sink`.
     async fn deliberate(

@@ -1,11 +1,11 @@
 //! The ensemble: N independent panels on copies of the encounter, then a vote on their
 //! diagnoses weighted by confidence.
 
-use super::{kept, run_turn, RunEvent, RunOptions, RunOutcome, RunSink, TurnEnd};
+use super::{kept, panel_actor, run_turn, RunEvent, RunOptions, RunOutcome, RunSink, TurnEnd};
 use crate::engine::encounter::{EncounterState, Engine, Status};
 use crate::engine::panel::vote::{vote, Ballot, Tally};
 use crate::engine::panel::Panel;
-use crate::protocol::{Action, Money, PanelCandidate, PanelProposal, PanelTurn};
+use crate::protocol::{Action, Actor, Money, PanelCandidate, PanelProposal, PanelTurn};
 
 /// One ensemble member's run on its own copy of the encounter: its ballot, or why it stopped.
 async fn run_member(
@@ -31,6 +31,16 @@ async fn run_member(
 /// Adds what a member did on its copy (everything after `base`) to the shared encounter.
 fn absorb(state: &mut EncounterState, base: &EncounterState, member: EncounterState) {
     let offset = state.transcript.len() - base.transcript.len();
+    let tests_offset = state.ordered.len() - base.ordered.len();
+    for at in base.transcript.len()..member.transcript.len() {
+        state.actors.set_step(at + offset, &member.actors.step(at));
+    }
+    for at in base.ordered.len()..member.ordered.len() {
+        let actor = member.actors.test(at);
+        state
+            .actors
+            .set_tests(at + tests_offset, at + tests_offset + 1, &actor);
+    }
     state.spent = Money(state.spent.0 + member.spent.0 - base.spent.0);
     state.visits += member.visits - base.visits;
     state
@@ -136,14 +146,16 @@ pub(super) async fn run_ensemble(
                 .join("; ")
         ),
         notes,
+        by: Some(panel_actor(panel, options)),
     });
     if let Some(sink) = sink {
         if let Some(last) = state.panel.last() {
             sink(RunEvent::Deliberated(last));
         }
     }
+    let actor = Actor::Panel(panel_actor(panel, options));
     match state
-        .step(engine, Action::Diagnosis, &winner.diagnosis)
+        .step_by(engine, Action::Diagnosis, &winner.diagnosis, &actor)
         .await
     {
         Ok(outcome) => {

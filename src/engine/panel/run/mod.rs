@@ -10,7 +10,9 @@ use super::consensus::{Consensus, PanelAction};
 use super::vote::{Ballot, Tally};
 use super::{Panel, Persona};
 use crate::engine::encounter::{EncounterState, Engine, Status};
-use crate::protocol::{Action, ErrorCode, PanelCandidate, PanelTurn, Turn, Verdict};
+use crate::protocol::{
+    Action, Actor, ErrorCode, PanelActor, PanelCandidate, PanelTurn, Turn, Verdict,
+};
 
 /// How the panel may work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,6 +126,15 @@ pub enum RunOutcome {
     /// The run stopped before a verdict; the message says why. The encounter keeps every step
     /// made so far and can be run again.
     Stopped(String),
+}
+
+/// The panel as the actor of its steps: engine, mode and model.
+pub fn panel_actor(panel: &dyn Panel, options: &RunOptions) -> PanelActor {
+    PanelActor {
+        engine: panel.engine().to_string(),
+        mode: options.mode.key().to_string(),
+        model: panel.model(),
+    }
 }
 
 fn to_candidates(consensus: &Consensus) -> Vec<PanelCandidate> {
@@ -272,6 +283,7 @@ pub async fn consult(
         proposal: consensus.action.proposal(),
         reasons: consensus.reasons.clone(),
         notes,
+        by: Some(panel_actor(panel, options)),
     });
     if let Some(sink) = sink {
         if let Some(last) = state.panel.last() {
@@ -319,8 +331,9 @@ pub async fn run_turn(
             vec![(Action::Diagnosis, diagnosis)]
         }
     };
+    let actor = Actor::Panel(panel_actor(panel, options));
     for (action, content) in steps {
-        match state.step(engine, action, &content).await {
+        match state.step_by(engine, action, &content, &actor).await {
             Ok(outcome) => {
                 if let (Some(sink), Some(turn)) = (sink, state.transcript.last()) {
                     sink(RunEvent::Stepped { member, turn });
