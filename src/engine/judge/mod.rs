@@ -58,7 +58,8 @@ fn own_names(case: &Case) -> Vec<String> {
     for name in names.clone() {
         for g in groups_of(&name) {
             for phrase in &lexicon.group(g).phrases {
-                if !names.contains(phrase) {
+                // "cushing's" names two diseases: it identifies neither.
+                if !names.contains(phrase) && groups_of(phrase).len() == 1 {
                     names.push(phrase.clone());
                 }
             }
@@ -143,7 +144,12 @@ fn meet(given: &Name, truth: &Name) -> Meeting {
         return Meeting::Opposed(why);
     }
     let (g_org, t_org) = (organisms(&given.text), organisms(&truth.text));
-    if !g_org.is_empty() && !t_org.is_empty() && !g_org.iter().any(|o| t_org.contains(o)) {
+    if !g_org.is_empty()
+        && !t_org.is_empty()
+        && !g_org
+            .iter()
+            .any(|o| t_org.iter().any(|t| names::same_organism(*o, *t)))
+    {
         return Meeting::Opposed("another organism".into());
     }
     let extras: Vec<String> = given
@@ -230,7 +236,10 @@ impl OfflineJudge {
         }
         let names = own_names(case);
         let given_groups = groups_of(&given_n);
-        let truth_groups: Vec<usize> = names.iter().flat_map(|n| groups_of(n)).collect();
+        // Every reading of the true names ("acute exacerbation of COPD" for "… of chronic
+        // obstructive pulmonary disease") and the lexicon entries they are whole names of.
+        let truth_texts: Vec<String> = names.iter().flat_map(|n| readings(n)).collect();
+        let truth_groups: Vec<usize> = truth_texts.iter().flat_map(|n| groups_of(n)).collect();
         let unopposed = |name: &str| {
             case.diagnosis_names()
                 .iter()
@@ -260,24 +269,53 @@ impl OfflineJudge {
         // A given diagnosis that names another disease the lexicon knows, and none of the
         // true disease's names, is another disease however alike the words ("Cushing syndrome"
         // and "Cushing disease", "non-Hodgkin lymphoma" and "Hodgkin lymphoma").
+        // Only the head of the given diagnosis counts here, not what it adds after "with" or
+        // "due to"; and a name the true diagnosis itself contains ("AAA" in "ruptured AAA") is
+        // no other disease.
         let lexicon = super::lexicon::Lexicon::diagnoses();
-        let truth_spans: Vec<usize> = names
+        let truth_spans: Vec<usize> = truth_texts
             .iter()
             .flat_map(|n| lexicon.find(n))
             .flat_map(|f| f.groups)
             .chain(truth_groups.iter().copied())
             .collect();
-        let given_spans: Vec<Vec<usize>> = lexicon
-            .find(&given_n)
+        let head = read::head_of(&given_n);
+        let head_words: Vec<&str> = head.split(' ').collect();
+        let given_spans: Vec<(String, Vec<usize>)> = lexicon
+            .find(&head)
             .into_iter()
-            .map(|f| f.groups)
-            .filter(|g| g.iter().all(|&i| lexicon.group(i).section != "organisms"))
+            .map(|f| (head_words[f.start..f.start + f.len].join(" "), f.groups))
+            .filter(|(_, g)| g.iter().all(|&i| lexicon.group(i).section != "organisms"))
             .collect();
-        let known_apart = !given_spans.is_empty()
-            && !truth_spans.is_empty()
-            && !given_spans
+        // An entry the true diagnosis contains by one of its unambiguous names ("acute kidney
+        // injury" in "acute kidney injury due to rhabdomyolysis") is part of it, not another.
+        let within_truth = |g: usize| {
+            lexicon.group(g).phrases.iter().any(|p| {
+                groups_of(p).len() == 1 && truth_texts.iter().any(|t| contains_phrase(t, p))
+            })
+        };
+        let names_truth = given_spans
+            .iter()
+            .filter(|(_, g)| g.len() == 1)
+            .any(|(_, g)| g.iter().any(|i| truth_spans.contains(i)));
+        let names_another = given_spans.iter().any(|(phrase, g)| {
+            g.len() == 1
+                && !g.iter().any(|i| truth_spans.contains(i))
+                && !truth_texts.iter().any(|t| contains_phrase(t, phrase))
+        });
+        let head_groups = groups_of(&head);
+        let head_apart = !head_groups.is_empty()
+            && !head_groups
                 .iter()
-                .any(|g| g.iter().any(|i| truth_spans.contains(i)));
+                .any(|g| truth_groups.contains(g) || within_truth(*g));
+        // A head that holds one of the true disease's own names as words ("euglycemic DKA") is
+        // that disease with a qualifier, judged below; "EGPA" holds no "GPA".
+        let holds_truth = names
+            .iter()
+            .any(|n| groups_of(n).len() <= 1 && contains_phrase(&head, n));
+        let known_apart = !holds_truth
+            && (head_apart || (names_another && !names_truth))
+            && !truth_spans.is_empty();
         let said = case_words(case);
         let given_readings: Vec<Name> = readings(&given_n).iter().map(|r| read_name(r)).collect();
         let truth_readings: Vec<Name> = names
@@ -285,6 +323,7 @@ impl OfflineJudge {
             .flat_map(|n| readings(n))
             .map(|r| read_name(&r))
             .collect();
+        let own = case.diagnosis_names();
         let mut best: Option<Judgement> = None;
         let mut keep = |j: Judgement| {
             if best.as_ref().is_none_or(|b| j.score > b.score) {
@@ -306,6 +345,9 @@ impl OfflineJudge {
                     )),
                     Meeting::Misspelt => {}
                     Meeting::Covers { .. } if known_apart => {}
+                    // A one-word name ("lupus" among the names of SLE) is too broad to be
+                    // covered: "discoid lupus" is not SLE.
+                    Meeting::Covers { .. } if t.stems.len() < 2 && !own.contains(&t.text) => {}
                     Meeting::Covers { extras } => {
                         if extras.iter().all(|w| supported(w, &said)) {
                             keep(verdict(5, format!("\"{given}\" is the diagnosis ({truth}), with detail the case supports.")));
@@ -320,6 +362,38 @@ impl OfflineJudge {
                 }
             }
         }
+        // A reading of the true disease that the given one contradicts (another organism than
+        // "EBV mononucleosis" implies) makes it another disease, whatever the other readings.
+        let contradicted = given_readings.iter().find_map(|g| {
+            truth_readings.iter().find_map(|t| match meet(g, t) {
+                Meeting::Opposed(why) => Some(why),
+                _ => None,
+            })
+        });
+        if let (Some(why), Some(b)) = (&contradicted, &best) {
+            if b.score > 3 {
+                return verdict(
+                    3,
+                    format!("\"{given}\" names the disease with a qualifier that makes it another ({why}); the diagnosis is {truth}."),
+                );
+            }
+        }
+        // A stated cause ("IgG4-related", "drug-induced") makes another disease of a primary or
+        // idiopathic one.
+        let primary = truth_texts
+            .iter()
+            .any(|t| t.split(' ').any(|w| matches!(w, "primary" | "idiopathic")));
+        let cause = given_n.split(' ').find(|w| {
+            names::CAUSES.contains(w) && !truth_texts.iter().any(|t| t.split(' ').any(|x| x == *w))
+        });
+        if let (true, Some(word), Some(b)) = (primary, cause, &best) {
+            if b.score > 3 {
+                return verdict(
+                    3,
+                    format!("\"{given}\" states a cause (\"{word}\") where the diagnosis is primary ({truth})."),
+                );
+            }
+        }
         if let Some(found) = best.filter(|b| b.score >= 4 || b.score == 3) {
             return found;
         }
@@ -328,7 +402,11 @@ impl OfflineJudge {
                 let similarity = strsim::normalized_levenshtein(&given_n, name);
                 let conflict = opposed(&given_n, name).is_some() || {
                     let (g, t) = (organisms(&given_n), organisms(name));
-                    !g.is_empty() && !t.is_empty() && !g.iter().any(|o| t.contains(o))
+                    !g.is_empty()
+                        && !t.is_empty()
+                        && !g
+                            .iter()
+                            .any(|o| t.iter().any(|x| names::same_organism(*o, *x)))
                 };
                 if similarity >= 0.85 && name.len() >= 6 && !conflict {
                     return verdict(

@@ -14,14 +14,7 @@ const FILLER: &[&str] = &[
 
 /// Words that state a cause: a diagnosis with a stated cause is not the primary (idiopathic)
 /// disease of the same name ("IgG4-related sclerosing cholangitis").
-const CAUSES: &[&str] = &[
-    "related",
-    "induced",
-    "due",
-    "caused",
-    "secondary",
-    "associated",
-];
+pub(super) const CAUSES: &[&str] = &["related", "induced", "due", "caused", "secondary"];
 
 /// Words that hedge or frame a diagnosis without changing it.
 const HEDGES: &[&str] = &[
@@ -63,6 +56,8 @@ const HEDGES: &[&str] = &[
 /// Qualifiers that may be left out without changing the disease ("appendicitis" for "acute
 /// appendicitis"), but not swapped for their opposite.
 const SOFT: &[&str] = &[
+    "adult",
+    "infective",
     "acute",
     "primary",
     "chronic",
@@ -256,24 +251,33 @@ fn numerals(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// True when a word of `given` negates a word of `truth` ("unruptured", "nonobstructive",
+/// "non-Hodgkin").
+fn negates(given: &str, truth: &str) -> bool {
+    let g: Vec<&str> = given.split(' ').collect();
+    let t: Vec<&str> = truth.split(' ').collect();
+    t.iter().any(|w| {
+        w.len() >= 4
+            && (g.contains(&format!("non{w}").as_str())
+                || g.contains(&format!("un{w}").as_str())
+                || g.windows(2).any(|p| p[0] == "non" && p[1] == *w))
+            && !t.contains(&format!("non{w}").as_str())
+            && !t.contains(&format!("un{w}").as_str())
+            && !t.windows(2).any(|p| p[0] == "non" && p[1] == *w)
+    })
+}
+
 /// A qualifier of `given` opposed to one of `truth` ("secondary" against "primary"), if any.
 pub(super) fn opposed(given: &str, truth: &str) -> Option<String> {
+    if negates(&normalize(given), &normalize(truth)) {
+        return Some("a negated qualifier".into());
+    }
     let (gn, tn) = (numerals(given), numerals(truth));
     if !gn.is_empty() && !tn.is_empty() && gn != tn {
         return Some("another type or stage".into());
     }
     let g = classes(given);
     let t = classes(truth);
-    let primary_truth = t.iter().any(|(row, class)| *row == 0 && *class == 0);
-    let words: Vec<String> = normalize(given).split(' ').map(str::to_string).collect();
-    let truth_words: Vec<String> = normalize(truth).split(' ').map(str::to_string).collect();
-    if primary_truth
-        && words
-            .iter()
-            .any(|w| CAUSES.contains(&w.as_str()) && !truth_words.contains(w))
-    {
-        return Some("a stated cause where the diagnosis is primary".into());
-    }
     for (row, class) in &g {
         if let Some((_, other)) = t.iter().find(|(r, c)| r == row && c != class) {
             let word = |c: usize| OPPOSED[*row][c][0];
@@ -290,6 +294,22 @@ pub(super) fn opposed(given: &str, truth: &str) -> Option<String> {
 /// True when the stem is a soft qualifier that may be left out.
 pub(super) fn soft(stem_: &str) -> bool {
     SOFT.iter().any(|s| stem(s) == stem_)
+}
+
+/// True when two organism entries may name the same organism: the same entry, or one a
+/// narrower form of the other ("methicillin-susceptible Staphylococcus aureus").
+pub(super) fn same_organism(a: usize, b: usize) -> bool {
+    if a == b {
+        return true;
+    }
+    let lexicon = Lexicon::diagnoses();
+    let (x, y) = (lexicon.group(a), lexicon.group(b));
+    x.phrases.iter().any(|p| {
+        y.phrases.iter().any(|q| {
+            (p.contains(' ') && crate::engine::text::contains_phrase(q, p))
+                || (q.contains(' ') && crate::engine::text::contains_phrase(p, q))
+        })
+    })
 }
 
 /// The organisms a text names (lexicon groups of the `organisms` section).

@@ -189,6 +189,47 @@ fn split_words(text: &str, sep: &str) -> Vec<String> {
     out
 }
 
+/// Words that attach detail to a diagnosis rather than offer another one.
+const ATTACHED: &[&str] = &[
+    "with",
+    "due",
+    "secondary",
+    "complicated",
+    "from",
+    "after",
+    "caused",
+    "associated",
+    "and",
+    "in",
+    "following",
+    "triggered",
+    "on",
+    "involving",
+];
+
+/// The head of a diagnosis: what comes before the first word that attaches detail.
+pub(super) fn head_of(normalized: &str) -> String {
+    normalized
+        .split(' ')
+        .take_while(|w| !ATTACHED.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// True when a comma-separated part adds detail to the one before (", with septic emboli",
+/// ", MSSA") rather than naming an alternative.
+fn attached(part: &str) -> bool {
+    let normalized = normalize(part);
+    let first = normalized.split(' ').next().unwrap_or_default();
+    let lexicon = Lexicon::diagnoses();
+    let organism_only = lexicon.find(part).iter().all(|f| {
+        f.groups
+            .iter()
+            .all(|&g| lexicon.group(g).section == "organisms")
+    }) && !lexicon.find(part).is_empty();
+    ATTACHED.contains(&first) || organism_only
+}
+
 /// Reads the given text.
 pub(super) fn read(given: &str) -> Given {
     let text = strip_label(given);
@@ -227,8 +268,9 @@ pub(super) fn read(given: &str) -> Given {
         }
         return Given::List(parts);
     }
-    if (commas.len() >= 3 || announced) && diseases(&commas) >= 2 {
-        return Given::List(commas);
+    let alternatives: Vec<String> = commas.iter().filter(|p| !attached(p)).cloned().collect();
+    if (alternatives.len() >= 3 || announced) && diseases(&alternatives) >= 2 {
+        return Given::List(alternatives);
     }
     let trimmed = text.trim();
     let opening = QUESTION_OPENINGS
