@@ -191,6 +191,29 @@ pub fn stem(word: &str) -> String {
     w.trim_end_matches('e').to_string()
 }
 
+/// The parts of a list ("sodium 131 mmol/L, potassium 5.9 mmol/L and …"), split at `;`, `,`
+/// and " and "; a number written with a thousands comma ("3,120 U/L") stays whole.
+pub fn list_parts(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in text.split([';', ',']).flat_map(|p| p.split(" and ")) {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last)
+                if piece.starts_with(|c: char| c.is_ascii_digit())
+                    && last.ends_with(|c: char| c.is_ascii_digit()) =>
+            {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => out.push(piece.to_string()),
+        }
+    }
+    out
+}
+
 /// The meaningful stems of a text.
 pub fn terms(text: &str) -> Vec<String> {
     words(text)

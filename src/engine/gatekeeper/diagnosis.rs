@@ -122,13 +122,16 @@ pub fn asks_for_diagnosis(question: &str) -> bool {
                 || contains_phrase(&text, "do you think that you"));
         !own_belief && contains_phrase(&text, opening)
     });
-    guess
-        && words.iter().any(|w| {
-            DISEASE_WORDS.contains(&w.as_str())
-                || DISEASE_SUFFIXES
-                    .iter()
-                    .any(|s| w.len() > s.len() + 2 && w.ends_with(s))
-        })
+    guess && words.iter().any(|w| disease_shaped(w))
+}
+
+/// True for a word that names a disease by its shape ("…itis", "syndrome", "lupus"): a guess at
+/// the diagnosis uses one, and so does each part of a list of diagnoses.
+pub(crate) fn disease_shaped(word: &str) -> bool {
+    DISEASE_WORDS.contains(&word)
+        || DISEASE_SUFFIXES
+            .iter()
+            .any(|s| word.len() > s.len() + 2 && word.ends_with(s))
 }
 
 /// "What is your impression?" (or "… of the case") asks for the diagnosis; "your impression of

@@ -6,7 +6,7 @@ use super::LeakGuard;
 use crate::engine::case::Case;
 use crate::engine::lexicon::Lexicon;
 use crate::engine::retrieval::sentences;
-use crate::engine::text::{normalize, terms};
+use crate::engine::text::{list_parts, normalize, terms};
 
 /// Where an item belongs; a question about the history prefers history items, and test results
 /// are revealed only by ordering the test.
@@ -104,26 +104,7 @@ const RESULT_WORDS: &[&str] = &[
 /// Splits a sentence into the clauses of a list of values, when it is one (at least three
 /// clauses with a number each); otherwise nothing.
 fn clauses(sentence: &str) -> Vec<(String, Vec<String>)> {
-    let parts: Vec<&str> = sentence
-        .split([';', ','])
-        .flat_map(|p| p.split(" and "))
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    // "3,120 U/L" keeps its comma: a part that starts with a digit joins the one before.
-    let mut joined: Vec<String> = Vec::new();
-    for part in parts {
-        match joined.last_mut() {
-            Some(last)
-                if part.starts_with(|c: char| c.is_ascii_digit())
-                    && last.ends_with(|c: char| c.is_ascii_digit()) =>
-            {
-                last.push(',');
-                last.push_str(part);
-            }
-            _ => joined.push(part.to_string()),
-        }
-    }
+    let joined = list_parts(sentence);
     let with_numbers = joined
         .iter()
         .filter(|p| p.chars().any(|c| c.is_ascii_digit()))

@@ -13,6 +13,7 @@ mod select;
 pub mod unlisted;
 
 pub use diagnosis::asks_for_diagnosis;
+pub(crate) use diagnosis::disease_shaped;
 pub use guard::LeakGuard;
 
 use super::case::Case;

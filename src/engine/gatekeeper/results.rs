@@ -10,7 +10,7 @@ use super::{unlisted, LeakGuard, Report};
 use crate::engine::case::{Case, CaseTest};
 use crate::engine::lexicon::Lexicon;
 use crate::engine::prices::{Lookup, PriceTable, PricedTest};
-use crate::engine::text::{normalize, terms};
+use crate::engine::text::{list_parts, normalize, terms};
 use crate::protocol::ResultSource;
 use std::sync::LazyLock;
 
@@ -130,29 +130,6 @@ fn named(case: &Case, test: &PricedTest, prices: &PriceTable) -> Option<String> 
     (!found.is_empty()).then(|| found.join(" "))
 }
 
-/// Splits a report into its parts ("sodium 131 mmol/L, potassium 5.9 mmol/L and …"); a number
-/// written with a thousands comma stays whole.
-fn parts(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for piece in text.split([';', ',']).flat_map(|p| p.split(" and ")) {
-        let piece = piece.trim();
-        if piece.is_empty() {
-            continue;
-        }
-        match out.last_mut() {
-            Some(last)
-                if piece.starts_with(|c: char| c.is_ascii_digit())
-                    && last.ends_with(|c: char| c.is_ascii_digit()) =>
-            {
-                last.push(',');
-                last.push_str(piece);
-            }
-            _ => out.push(piece.to_string()),
-        }
-    }
-    out
-}
-
 /// Words that report a value without a number.
 const VERDICT_WORDS: &[&str] = &[
     "positive",
@@ -173,7 +150,7 @@ const VERDICT_WORDS: &[&str] = &[
 /// The parts of a report that give a value of one of `names`: the name, then a number or a word
 /// that reports one.
 fn parts_naming(text: &str, names: &[String]) -> Vec<String> {
-    parts(text)
+    list_parts(text)
         .into_iter()
         .filter(|part| {
             let normalized = normalize(part);

@@ -1,6 +1,7 @@
 //! Reading what was given as a diagnosis before it is compared: a placeholder, a question, or a
 //! list of several diseases is not a diagnosis.
 
+use crate::engine::gatekeeper::disease_shaped;
 use crate::engine::lexicon::Lexicon;
 use crate::engine::text::normalize;
 
@@ -107,42 +108,10 @@ fn strip_label(text: &str) -> &str {
 
 /// True when a part of a list names a disease (a known disease name, or a word shaped like one).
 pub(super) fn names_a_disease(part: &str) -> bool {
-    const ENDINGS: &[&str] = &[
-        "itis", "osis", "oma", "emia", "aemia", "pathy", "plasia", "iasis", "ectasis", "algia",
-        "ism", "trophy", "penia", "cytosis", "uria",
-    ];
-    const WORDS: &[&str] = &[
-        "syndrome",
-        "disease",
-        "disorder",
-        "cancer",
-        "tumor",
-        "tumour",
-        "infection",
-        "failure",
-        "deficiency",
-        "infarction",
-        "embolism",
-        "thrombosis",
-        "stroke",
-        "sepsis",
-        "abscess",
-        "fracture",
-        "palsy",
-        "overdose",
-        "poisoning",
+    // Besides the shapes a guess uses, a list names these ("pneumonia, TB or lymphoma").
+    const MORE_ENDINGS: &[&str] = &["iasis", "ism", "penia", "cytosis", "uria"];
+    const MORE_WORDS: &[&str] = &[
         "toxicity",
-        "pregnancy",
-        "lupus",
-        "gout",
-        "diabetes",
-        "dissection",
-        "aneurysm",
-        "hemorrhage",
-        "haemorrhage",
-        "rupture",
-        "ulcer",
-        "obstruction",
         "leukemia",
         "leukaemia",
         "lymphoma",
@@ -168,8 +137,9 @@ pub(super) fn names_a_disease(part: &str) -> bool {
     abbreviation
         || !lexicon.find(part).is_empty()
         || normalized.split(' ').any(|w| {
-            WORDS.contains(&w)
-                || ENDINGS
+            disease_shaped(w)
+                || MORE_WORDS.contains(&w)
+                || MORE_ENDINGS
                     .iter()
                     .any(|e| w.len() > e.len() + 2 && w.ends_with(e))
         })
