@@ -6,30 +6,10 @@
 
 mod common;
 
-use common::ws::{next_json, send_text, ws_open, Socket};
+use common::ws::{frames_until_done, open_with_token};
 use common::{databases, demo_token, request, spawn_app};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-
-async fn open(addr: SocketAddr, token: &str, query: &str) -> Socket {
-    ws_open(addr, &format!("?token={token}{query}"), &[])
-        .await
-        .unwrap_or_else(|status| panic!("handshake refused with {status}"))
-}
-
-/// Sends a frame; every frame of the answer, the done (or error) frame last.
-async fn send(socket: &mut Socket, frame: Value) -> Vec<Value> {
-    send_text(socket, &frame.to_string()).await;
-    let mut frames = Vec::new();
-    loop {
-        let next = next_json(socket).await;
-        let end = matches!(next["type"].as_str(), Some("done" | "error"));
-        frames.push(next);
-        if end {
-            return frames;
-        }
-    }
-}
 
 struct Exports {
     markdown: String,
@@ -80,14 +60,14 @@ async fn a_physicians_steps_are_theirs_everywhere() {
     for db in databases().await {
         let app = spawn_app(&db).await;
         let token = demo_token(app.addr).await;
-        let mut socket = open(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
+        let mut socket = open_with_token(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
         let mut id = String::new();
         for frame in [
             json!({"content": "Where does it hurt?"}),
             json!({"action": "test", "content": "CBC"}),
             json!({"action": "diagnosis", "content": "Acute appendicitis"}),
         ] {
-            let done = send(&mut socket, frame).await.pop().unwrap();
+            let done = frames_until_done(&mut socket, frame).await.pop().unwrap();
             assert_eq!(done["type"], "done", "{}: {done}", db.name);
             id = done["encounter_id"].as_str().unwrap().to_string();
             if let Some(verdict) = done.get("verdict") {
@@ -140,8 +120,9 @@ async fn an_encounter_the_panel_ran_is_the_panels_everywhere() {
     for db in databases().await {
         let app = spawn_app(&db).await;
         let token = demo_token(app.addr).await;
-        let mut socket = open(app.addr, &token, "&case=rlq-pain-19m&new=1&budget=2000").await;
-        let frames = send(&mut socket, json!({"action": "panel_run"})).await;
+        let mut socket =
+            open_with_token(app.addr, &token, "&case=rlq-pain-19m&new=1&budget=2000").await;
+        let frames = frames_until_done(&mut socket, json!({"action": "panel_run"})).await;
         let done = frames.last().unwrap();
         assert_eq!(done["type"], "done", "{}: {done}", db.name);
         let panel = json!({"kind": "panel", "engine": "offline", "mode": "budgeted"});
@@ -227,14 +208,14 @@ async fn with_a_language_model_the_panel_names_its_model() {
     )
     .await;
     let token = demo_token(app.addr).await;
-    let mut socket = open(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
+    let mut socket = open_with_token(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
     // The physician asks first; then the panel finishes the case.
-    let asked = send(&mut socket, json!({"content": "Where does it hurt?"})).await;
+    let asked = frames_until_done(&mut socket, json!({"content": "Where does it hurt?"})).await;
     let id = asked.last().unwrap()["encounter_id"]
         .as_str()
         .unwrap()
         .to_string();
-    let frames = send(&mut socket, json!({"action": "panel_run"})).await;
+    let frames = frames_until_done(&mut socket, json!({"action": "panel_run"})).await;
     let done = frames.last().unwrap();
     assert_eq!(done["type"], "done", "{done}");
     let panel =

@@ -5,16 +5,9 @@
 
 mod common;
 
-use common::ws::{exchange, ws_open, Socket};
+use common::ws::{exchange, open_with_token, ws_open};
 use common::{databases, demo_token, request, spawn_app, TestApp};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-
-async fn open(addr: SocketAddr, token: &str, query: &str) -> Socket {
-    ws_open(addr, &format!("?token={token}{query}"), &[])
-        .await
-        .unwrap_or_else(|status| panic!("handshake refused with {status}"))
-}
 
 fn dollars(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
@@ -25,7 +18,7 @@ async fn a_case_is_worked_to_a_verdict_with_v1_frames() {
     for db in databases().await {
         let app = spawn_app(&db).await;
         let token = demo_token(app.addr).await;
-        let mut socket = open(app.addr, &token, "").await;
+        let mut socket = open_with_token(app.addr, &token, "").await;
 
         let (_, done) = exchange(
             &mut socket,
@@ -109,7 +102,7 @@ async fn budgets_refuse_without_charging_and_keep_the_socket() {
     for db in databases().await {
         let app = spawn_app(&db).await;
         let token = demo_token(app.addr).await;
-        let mut socket = open(app.addr, &token, "&budget=310&new=1").await;
+        let mut socket = open_with_token(app.addr, &token, "&budget=310&new=1").await;
         let (_, done) = exchange(&mut socket, json!({"content": "Where does it hurt?"})).await;
         assert_eq!(
             dollars(&done["remaining_budget"]),
@@ -171,7 +164,7 @@ async fn bad_parameters_are_refused_before_the_upgrade() {
 }
 
 async fn first_encounter(app: &TestApp, token: &str, query: &str) -> String {
-    let mut socket = open(app.addr, token, query).await;
+    let mut socket = open_with_token(app.addr, token, query).await;
     let (_, done) = exchange(&mut socket, json!({"content": "How old are you?"})).await;
     let _ = socket.close(None).await;
     done["encounter_id"].as_str().unwrap().to_string()
@@ -222,7 +215,8 @@ async fn encounters_resume_by_session_by_id_and_after_a_restart() {
         app.shutdown.trigger();
         app.store.close().await;
         let app = spawn_app(&db).await;
-        let mut socket = open(app.addr, &token, &format!("&encounter={first}&budget=1")).await;
+        let mut socket =
+            open_with_token(app.addr, &token, &format!("&encounter={first}&budget=1")).await;
         let (_, done) = exchange(&mut socket, json!({"action": "test", "content": "CBC"})).await;
         assert_eq!(done["encounter_id"], first.as_str());
         assert!(dollars(&done["total_spent"]) > 300.0, "{done}");
@@ -336,7 +330,7 @@ async fn every_bundled_case_can_be_worked_to_a_verdict() {
         let id = case["id"].as_str().unwrap();
         let stored = app.store.case(id).await.unwrap().unwrap();
         let body: Value = serde_json::from_str(&stored.body).unwrap();
-        let mut socket = open(app.addr, &token, &format!("&case={id}&new=1")).await;
+        let mut socket = open_with_token(app.addr, &token, &format!("&case={id}&new=1")).await;
         let (_, done) =
             exchange(&mut socket, json!({"content": "What brings you in today?"})).await;
         assert_eq!(done["type"], "done", "{id}: {done}");

@@ -6,30 +6,9 @@
 
 mod common;
 
-use common::ws::{exchange, next_json, send_text, ws_open, Socket};
+use common::ws::{exchange, frames_until_done, open_with_token};
 use common::{databases, demo_token, request, spawn_app};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-
-async fn open(addr: SocketAddr, token: &str, query: &str) -> Socket {
-    ws_open(addr, &format!("?token={token}{query}"), &[])
-        .await
-        .unwrap_or_else(|status| panic!("handshake refused with {status}"))
-}
-
-/// Sends a panel frame; every frame of the answer, the done or error frame last.
-async fn panel(socket: &mut Socket, frame: Value) -> Vec<Value> {
-    send_text(socket, &frame.to_string()).await;
-    let mut frames = Vec::new();
-    loop {
-        let next = next_json(socket).await;
-        let end = matches!(next["type"].as_str(), Some("done" | "error"));
-        frames.push(next);
-        if end {
-            return frames;
-        }
-    }
-}
 
 fn of_type<'a>(frames: &'a [Value], kind: &str) -> Vec<&'a Value> {
     frames.iter().filter(|f| f["type"] == kind).collect()
@@ -40,8 +19,8 @@ async fn asking_the_panel_streams_the_personas_and_proposes_one_step() {
     for db in databases().await {
         let app = spawn_app(&db).await;
         let token = demo_token(app.addr).await;
-        let mut socket = open(app.addr, &token, "&new=1").await;
-        let frames = panel(&mut socket, json!({"action": "panel", "id": "p1"})).await;
+        let mut socket = open_with_token(app.addr, &token, "&new=1").await;
+        let frames = frames_until_done(&mut socket, json!({"action": "panel", "id": "p1"})).await;
         let done = frames.last().unwrap();
         assert_eq!(done["type"], "done", "{}: {done}", db.name);
         assert_eq!(done["id"], "p1");
@@ -142,8 +121,8 @@ async fn letting_the_panel_run_reaches_a_verdict_and_keeps_every_turn() {
     for db in databases().await {
         let app = spawn_app(&db).await;
         let token = demo_token(app.addr).await;
-        let mut socket = open(app.addr, &token, "&new=1&budget=2000").await;
-        let frames = panel(&mut socket, json!({"action": "panel_run", "id": 7})).await;
+        let mut socket = open_with_token(app.addr, &token, "&new=1&budget=2000").await;
+        let frames = frames_until_done(&mut socket, json!({"action": "panel_run", "id": 7})).await;
         let done = frames.last().unwrap();
         assert_eq!(done["type"], "done", "{}: {done}", db.name);
         let verdict = &done["verdict"];
@@ -164,7 +143,7 @@ async fn letting_the_panel_run_reaches_a_verdict_and_keeps_every_turn() {
         )
         .await;
         assert_eq!(closed["code"], "encounter_closed", "{closed}");
-        let again = panel(&mut socket, json!({"action": "panel_run"})).await;
+        let again = frames_until_done(&mut socket, json!({"action": "panel_run"})).await;
         assert_eq!(again.last().unwrap()["code"], "encounter_closed");
         let list = request(
             app.addr,
@@ -183,14 +162,14 @@ async fn panel_frames_with_garbage_are_refused_and_the_socket_stays() {
     let db = common::sqlite_db();
     let app = spawn_app(&db).await;
     let token = demo_token(app.addr).await;
-    let mut socket = open(app.addr, &token, "").await;
+    let mut socket = open_with_token(app.addr, &token, "").await;
     let (_, error) = exchange(&mut socket, json!({"action": "panel_go"})).await;
     assert_eq!(error["code"], "invalid_action");
     assert!(error["error"].as_str().unwrap().contains("panel_run"));
     // Content is ignored by the panel; the socket still answers afterwards.
-    let frames = panel(&mut socket, json!({"action": "panel", "content": 42})).await;
+    let frames = frames_until_done(&mut socket, json!({"action": "panel", "content": 42})).await;
     assert_eq!(frames.last().unwrap()["code"], "invalid_content");
-    let frames = panel(&mut socket, json!({"action": "panel"})).await;
+    let frames = frames_until_done(&mut socket, json!({"action": "panel"})).await;
     assert_eq!(frames.last().unwrap()["type"], "done");
 }
 
@@ -235,9 +214,9 @@ async fn with_a_model_the_llm_panel_streams_and_runs_and_a_failure_keeps_the_enc
     let token = demo_token(app.addr).await;
 
     // A failing model: a clear error, nothing recorded or charged, the socket stays.
-    let mut socket = open(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
+    let mut socket = open_with_token(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
     broken.store(true, Ordering::SeqCst);
-    let frames = panel(&mut socket, json!({"action": "panel_run", "id": 1})).await;
+    let frames = frames_until_done(&mut socket, json!({"action": "panel_run", "id": 1})).await;
     let error = frames.last().unwrap();
     assert_eq!(error["code"], "internal", "{error}");
     assert!(
@@ -250,7 +229,7 @@ async fn with_a_model_the_llm_panel_streams_and_runs_and_a_failure_keeps_the_enc
     broken.store(false, Ordering::SeqCst);
 
     // Healthy: the personas stream (streamed by the model), then the run reaches the verdict.
-    let frames = panel(&mut socket, json!({"action": "panel_run", "id": 2})).await;
+    let frames = frames_until_done(&mut socket, json!({"action": "panel_run", "id": 2})).await;
     let done = frames.last().unwrap();
     assert_eq!(done["type"], "done", "{done}");
     assert_eq!(done["verdict"]["correct"], true, "{done}");

@@ -107,6 +107,27 @@ pub async fn next_json(socket: &mut Socket) -> Value {
     }
 }
 
+/// Opens `/api/v1/ws?token=…` plus `query` ("&case=…"), panicking if the handshake is refused.
+pub async fn open_with_token(addr: SocketAddr, token: &str, query: &str) -> Socket {
+    ws_open(addr, &format!("?token={token}{query}"), &[])
+        .await
+        .unwrap_or_else(|status| panic!("handshake refused with {status}"))
+}
+
+/// Sends a frame; every frame of the answer, of any type, the done (or error) frame last.
+pub async fn frames_until_done(socket: &mut Socket, frame: Value) -> Vec<Value> {
+    send_text(socket, &frame.to_string()).await;
+    let mut frames = Vec::new();
+    loop {
+        let next = next_json(socket).await;
+        let end = matches!(next["type"].as_str(), Some("done" | "error"));
+        frames.push(next);
+        if end {
+            return frames;
+        }
+    }
+}
+
 /// Sends a frame and collects the answer: the reply chunks (each checked to be `done: false`),
 /// then the done (or error) frame.
 pub async fn exchange(socket: &mut Socket, frame: Value) -> (Vec<Value>, Value) {
