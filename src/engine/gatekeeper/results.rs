@@ -120,10 +120,19 @@ fn named(case: &Case, test: &PricedTest, prices: &PriceTable) -> Option<String> 
         .tests
         .iter()
         .filter(|t| {
-            names.contains(&normalize(&t.name))
-                || ((t.cpt.is_none() || same_code(t)) && resolves_here(t) == Some(true))
-                || (code_is_unique && same_code(t) && resolves_here(t) != Some(false))
-                || describe(&t.name).answers(&study)
+            if names.contains(&normalize(&t.name)) {
+                return true;
+            }
+            // One lookup per candidate entry: it ranks the whole table.
+            if t.cpt.is_none() || same_code(t) {
+                let resolved = resolves_here(t);
+                if resolved == Some(true)
+                    || (code_is_unique && same_code(t) && resolved != Some(false))
+                {
+                    return true;
+                }
+            }
+            describe(&t.name).answers(&study)
         })
         .map(|t| t.result.trim())
         .collect();

@@ -57,7 +57,6 @@ const EVERYDAY: &[&str] = &[
     "all", "as", "am", "an", "at", "be", "do", "go", "hi", "in", "is", "it", "me", "no", "of",
     "on", "or", "pt", "so", "to", "up", "us", "we", "can", "may", "man", "hip", "ice", "pat", "ms",
     "mm", "ca", "mg", "pe", "ra", "sad", "cap", "ace", "aid", "aids", "lap", "art", "ed", "er",
-    "or",
 ];
 
 static CLINICAL: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_CLINICAL, "clinical"));
