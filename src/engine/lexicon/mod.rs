@@ -14,8 +14,16 @@ pub use parse::parse;
 
 /// The bundled clinical lexicon (history, vital signs, symptoms, examination, tests).
 pub const BUNDLED_CLINICAL: &str = include_str!("../../../data/lexicon/clinical.txt");
+/// Everyday and descriptive wordings of the same concepts (by another author).
+pub const BUNDLED_LAY: &str = include_str!("../../../data/lexicon/lay.txt");
+/// More shorthand, and drug classes as concepts (by another author).
+pub const BUNDLED_SHORTHAND: &str = include_str!("../../../data/lexicon/shorthand.txt");
+/// Drug classes and their members, as cues of the class.
+pub const BUNDLED_DRUGS: &str = include_str!("../../../data/lexicon/drugs.txt");
 /// The bundled lexicon of disease and organism names.
 pub const BUNDLED_DIAGNOSES: &str = include_str!("../../../data/lexicon/diagnoses.txt");
+/// Which diseases are narrower forms of which (both named as in the diagnosis lexicon).
+pub const BUNDLED_SUBTYPES: &str = include_str!("../../../data/lexicon/subtypes.txt");
 /// The bundled cues: words that show a history category in a sentence ("mother" for family
 /// history).
 pub const BUNDLED_CUES: &str = include_str!("../../../data/lexicon/cues.txt");
@@ -59,9 +67,83 @@ const EVERYDAY: &[&str] = &[
     "mm", "ca", "mg", "pe", "ra", "sad", "cap", "ace", "aid", "aids", "lap", "art", "ed", "er",
 ];
 
-static CLINICAL: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_CLINICAL, "clinical"));
+static CLINICAL: LazyLock<Lexicon> = LazyLock::new(|| {
+    Lexicon::merged([
+        bundled(BUNDLED_CLINICAL, "clinical"),
+        bundled(BUNDLED_SHORTHAND, "shorthand"),
+        bundled(BUNDLED_LAY, "lay"),
+    ])
+});
 static DIAGNOSES: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_DIAGNOSES, "diagnoses"));
-static CUES: LazyLock<Lexicon> = LazyLock::new(|| bundled(BUNDLED_CUES, "cues"));
+static SUBTYPES: LazyLock<Subtypes> =
+    LazyLock::new(|| Subtypes::new(&bundled(BUNDLED_SUBTYPES, "subtypes"), &DIAGNOSES));
+
+/// Narrower forms of diseases: acute promyelocytic leukemia of acute myeloid leukemia,
+/// STEMI of myocardial infarction. Indices are groups of the diagnosis lexicon.
+#[derive(Debug, Clone, Default)]
+pub struct Subtypes {
+    broader: HashMap<usize, Vec<usize>>,
+}
+
+impl Subtypes {
+    /// The relations of a subtype lexicon (`broader = narrower | narrower`) between the
+    /// groups of `diagnoses`; a phrase the diagnosis lexicon does not know is left out.
+    pub fn new(relations: &Lexicon, diagnoses: &Lexicon) -> Self {
+        let mut broader: HashMap<usize, Vec<usize>> = HashMap::new();
+        for group in &relations.groups {
+            let Some((parent, children)) = group.phrases.split_first() else {
+                continue;
+            };
+            for &p in diagnoses.groups_of(parent) {
+                for child in children {
+                    for &c in diagnoses.groups_of(child) {
+                        let entry = broader.entry(c).or_default();
+                        if c != p && !entry.contains(&p) {
+                            entry.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        Self { broader }
+    }
+
+    /// True when disease group `narrow` is a form of `broad`, directly or through others.
+    pub fn is_narrower(&self, narrow: usize, broad: usize) -> bool {
+        let mut seen = vec![narrow];
+        let mut frontier = vec![narrow];
+        while let Some(g) = frontier.pop() {
+            for &up in self.broader.get(&g).map(Vec::as_slice).unwrap_or(&[]) {
+                if up == broad {
+                    return true;
+                }
+                if !seen.contains(&up) {
+                    seen.push(up);
+                    frontier.push(up);
+                }
+            }
+        }
+        false
+    }
+}
+static CUES: LazyLock<Lexicon> = LazyLock::new(|| {
+    let drugs = bundled(BUNDLED_DRUGS, "drugs");
+    // Every drug a class names shows the medications too ("meds?" is told "aspirin 81 mg").
+    let members: Vec<String> = drugs
+        .groups
+        .iter()
+        .flat_map(|g| g.phrases.iter().skip(1).cloned())
+        .collect();
+    let mut phrases = vec!["medications".to_string()];
+    phrases.extend(members);
+    let stems = phrases.iter().map(|p| terms(p)).collect();
+    let medications = Lexicon::from_groups(vec![Group {
+        section: "cues".to_string(),
+        phrases,
+        stems,
+    }]);
+    Lexicon::merged([bundled(BUNDLED_CUES, "cues"), drugs, medications])
+});
 
 fn bundled(text: &str, name: &str) -> Lexicon {
     match parse(text) {
@@ -83,6 +165,11 @@ impl Lexicon {
     /// The bundled lexicon of disease and organism names, parsed once.
     pub fn diagnoses() -> &'static Lexicon {
         &DIAGNOSES
+    }
+
+    /// The bundled disease subtypes, read once.
+    pub fn subtypes() -> &'static Subtypes {
+        &SUBTYPES
     }
 
     /// The bundled cues, parsed once: each group's headword is a clinical-lexicon phrase, the
@@ -108,6 +195,36 @@ impl Lexicon {
             by_phrase,
             longest,
         }
+    }
+
+    /// Several lexicons as one: a line whose headword another file already has adds its
+    /// phrases to that group (the first file's section stays).
+    pub fn merged(parts: impl IntoIterator<Item = Lexicon>) -> Self {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut by_head: HashMap<String, usize> = HashMap::new();
+        for part in parts {
+            for group in part.groups {
+                let Some(head) = group.phrases.first().cloned() else {
+                    continue;
+                };
+                match by_head.get(&head) {
+                    Some(&i) => {
+                        let into = &mut groups[i];
+                        for (phrase, stems) in group.phrases.into_iter().zip(group.stems) {
+                            if !into.phrases.contains(&phrase) {
+                                into.phrases.push(phrase);
+                                into.stems.push(stems);
+                            }
+                        }
+                    }
+                    None => {
+                        by_head.insert(head, groups.len());
+                        groups.push(group);
+                    }
+                }
+            }
+        }
+        Self::from_groups(groups)
     }
 
     /// How many groups (entries) it holds.
