@@ -45,3 +45,32 @@ fn no_diagnosis_no_verdict() {
     c.diagnosis = None;
     assert!(OfflineJudge.judge(&c, "anything").is_none());
 }
+
+fn with_diagnosis(diagnosis: &str, text: &str) -> Case {
+    serde_json::from_value(serde_json::json!({
+        "id": "t", "title": "t", "summary": "s", "full_text": text,
+        "diagnosis": diagnosis,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_narrower_form_is_the_diagnosis_with_detail_and_a_broader_one_is_not() {
+    let aml = with_diagnosis("Acute myeloid leukemia", "Blasts 62% in the marrow.");
+    let apl = OfflineJudge
+        .judge(&aml, "acute promyelocytic leukemia")
+        .unwrap();
+    assert_eq!(apl.score, 4, "{}", apl.rationale);
+    let stemi = with_diagnosis("Myocardial infarction", "ST elevation in II, III and aVF.");
+    let given = OfflineJudge.judge(&stemi, "STEMI").unwrap();
+    assert!(given.correct(), "{}", given.rationale);
+    let apl_case = with_diagnosis("Acute promyelocytic leukemia", "Auer rods.");
+    let broader = OfflineJudge.judge(&apl_case, "AML").unwrap();
+    assert_eq!(broader.score, 3, "{}", broader.rationale);
+    // Another form of a broader disease is not the diagnosis.
+    let cushing = with_diagnosis("Cushing disease", "Pituitary microadenoma 6 mm.");
+    let ectopic = OfflineJudge
+        .judge(&cushing, "ectopic ACTH syndrome")
+        .unwrap();
+    assert!(!ectopic.correct(), "{}", ectopic.rationale);
+}
