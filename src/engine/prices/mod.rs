@@ -155,9 +155,13 @@ impl PriceTable {
                 return Lookup::Found(test);
             }
         }
-        // A name cut short ("urine micro") names the one row it is the beginning of.
-        if let Some(test) = self.only_row_starting_with(&key) {
-            return Lookup::Found(test);
+        // A name cut short ("urine cult") names the one row it is the beginning of; when it begins
+        // several, those are the candidates (a close spelling of another row is no reading).
+        let beginning = self.rows_starting_with(&key);
+        match beginning.as_slice() {
+            [one] => return Lookup::Found(one),
+            [] => {}
+            several => return Lookup::Unknown(several.iter().take(5).copied().collect()),
         }
         let ranked = self.rank(&key);
         // Close spelling is not enough: the best close row whose name or an alias is a
@@ -184,12 +188,12 @@ impl PriceTable {
         }
     }
 
-    /// The one row with a name or alias that begins with every word of `key`, the last word
-    /// possibly cut short; none when no row or several rows do.
-    fn only_row_starting_with(&self, key: &str) -> Option<&PricedTest> {
+    /// The rows with a name or alias that begins with every word of `key`, the last word
+    /// possibly cut short (none for a single word or a last word under three letters).
+    fn rows_starting_with(&self, key: &str) -> Vec<&PricedTest> {
         let words: Vec<&str> = key.split(' ').collect();
         if words.len() < 2 || words.last().is_some_and(|w| w.len() < 3) {
-            return None;
+            return Vec::new();
         }
         let begins = |name: &str| {
             let name_words: Vec<&str> = name.split(' ').collect();
@@ -206,19 +210,14 @@ impl PriceTable {
                         }
                     })
         };
-        let mut found: Option<&PricedTest> = None;
-        for test in &self.tests {
-            if std::iter::once(&test.name)
-                .chain(&test.aliases)
-                .any(|n| begins(&normalize(n)))
-            {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some(test);
-            }
-        }
-        found
+        self.tests
+            .iter()
+            .filter(|test| {
+                std::iter::once(&test.name)
+                    .chain(&test.aliases)
+                    .any(|n| begins(&normalize(n)))
+            })
+            .collect()
     }
 
     /// Up to `limit` tests best matching `query`, best first (for search boxes).
@@ -370,6 +369,29 @@ mod tests {
         match table.lookup("lumbar spine x-ray") {
             Lookup::Found(t) => assert_eq!(t.cpt, "72100", "{}", t.name),
             unknown => panic!("{unknown:?}"),
+        }
+    }
+
+    #[test]
+    fn a_name_cut_short_that_begins_several_rows_is_not_read_as_another() {
+        let table = PriceTable::bundled();
+        // "urine m…" begins urine microscopy and the urine microalbumin row; neither is taken,
+        // and no close spelling of a third row (urine creatinine) is.
+        match table.lookup("urine microa") {
+            Lookup::Found(t) => assert_eq!(t.cpt, "82043", "{}", t.name),
+            unknown => panic!("{unknown:?}"),
+        }
+        match table.lookup("urine mic") {
+            Lookup::Unknown(candidates) => {
+                assert!(candidates.len() >= 2, "{candidates:?}");
+                assert!(candidates
+                    .iter()
+                    .all(|t| t.name.to_lowercase().contains("urine")
+                        || t.aliases
+                            .iter()
+                            .any(|a| a.to_lowercase().starts_with("urine mic"))));
+            }
+            found => panic!("{found:?}"),
         }
     }
 
