@@ -132,7 +132,7 @@ fn lookup<'a>(prices: &'a PriceTable, name: &str) -> Option<&'a dx0::engine::pri
 /// Per format: the lowest recall (%), the highest false "no information" rate (%) and the most
 /// listed results replaced by a default report, as measured when set (see README).
 const FLOORS: &[(&str, f64, f64, usize)] =
-    &[("freetext", 69.5, 22.0, 0), ("native", 75.0, 19.5, 2)];
+    &[("freetext", 77.5, 15.5, 0), ("native", 76.5, 16.5, 0)];
 
 #[test]
 fn the_gatekeeper_on_cases_it_was_not_written_for() {
@@ -356,8 +356,8 @@ fn the_gatekeeper_on_cases_it_was_not_written_for() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The judge's agreement (%) measured when set; the goal is 97 %.
-const JUDGE_FLOOR: f64 = 96.5;
+/// The judge's agreement (%): the goal, 97 %.
+const JUDGE_FLOOR: f64 = 97.0;
 
 #[derive(Deserialize)]
 struct Label {

@@ -179,16 +179,73 @@ pub fn stem(word: &str) -> String {
         return s.to_string();
     }
     let w = word;
+    // "weakness" is said of what is "weak", "tiredness" of the "tired".
+    if let Some(base) = w.strip_suffix("ness") {
+        if base.chars().count() >= 3 {
+            return stem(base);
+        }
+    }
+    // "allergies" and "allergy", "arteries" and "artery".
+    if let Some(base) = w.strip_suffix("ies") {
+        if base.chars().count() >= 3 {
+            return stem(&format!("{base}y"));
+        }
+    }
     for suffix in [
         "fulness", "ful", "ings", "ing", "edly", "ed", "es", "s", "ly",
     ] {
         if let Some(base) = w.strip_suffix(suffix) {
-            if base.chars().count() >= 3 {
-                return base.trim_end_matches('e').to_string();
+            // "early" is not "ear", nor "family" "fami".
+            let too_short = if suffix == "ly" {
+                base.chars().count() < 4 || base.ends_with('i')
+            } else {
+                base.chars().count() < 3
+            };
+            if !too_short {
+                return undouble(base, suffix).trim_end_matches('e').to_string();
             }
         }
     }
-    w.trim_end_matches('e').to_string()
+    adjective_y(w).unwrap_or_else(|| w.trim_end_matches('e').to_string())
+}
+
+/// "blurred" and "running" double the consonant of "blur" and "run" ("called" and "passed"
+/// do not).
+fn undouble<'a>(base: &'a str, suffix: &str) -> &'a str {
+    let b = base.as_bytes();
+    let n = b.len();
+    let doubled = n >= 3 && b[n - 1] == b[n - 2] && !b"aeioulsfz".contains(&b[n - 1]);
+    if doubled && matches!(suffix, "ed" | "ing" | "ings" | "edly") {
+        &base[..n - 1]
+    } else {
+        base
+    }
+}
+
+/// The noun of an adjective in -y ("blurry" blur, "sweaty" sweat, "bloody" blood): a doubled
+/// consonant before the y is written once.
+fn adjective_y(word: &str) -> Option<String> {
+    let base = word.strip_suffix('y')?;
+    let chars: Vec<char> = base.chars().collect();
+    let n = chars.len();
+    let vowel = |c: char| "aeiouy".contains(c);
+    if n < 4 || vowel(chars[n - 1]) {
+        return None;
+    }
+    if chars[n - 1] == chars[n - 2] {
+        return Some(chars[..n - 1].iter().collect());
+    }
+    Some(base.to_string())
+}
+
+/// True when two stems are forms of one word ("allerg" and "allergic", "hypertension" and
+/// "hypertensive", "diabet" and "diabetic"): they share all but at most two letters of the
+/// shorter, at least five, and the longer adds at most four. "medical" and "medication" are not.
+pub fn same_family(a: &str, b: &str) -> bool {
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let (short, long) = (short.chars().count(), long.chars().count());
+    common >= 5 && common + 2 >= short && long - common <= 3
 }
 
 /// The parts of a list ("sodium 131 mmol/L, potassium 5.9 mmol/L and …"), split at `;`, `,`
@@ -256,6 +313,21 @@ mod tests {
         assert_eq!(stem("smoked"), stem("smokes"));
         assert_eq!(terms("Do you smoke?"), vec!["smok"]);
         assert_eq!(stem("painful"), stem("pain"));
+        assert_eq!(stem("allergies"), stem("allergy"));
+        assert_eq!(stem("weakness"), stem("weak"));
+        assert_eq!(stem("blurry"), stem("blurred"));
+        assert_eq!(stem("sweaty"), stem("sweating"));
+        assert_ne!(stem("early"), stem("ear"));
+        assert_ne!(stem("family"), "fami");
+    }
+
+    #[test]
+    fn word_families() {
+        assert!(same_family(&stem("allergies"), &stem("allergic")));
+        assert!(same_family(&stem("hypertension"), &stem("hypertensive")));
+        assert!(same_family(&stem("diabetes"), &stem("diabetic")));
+        assert!(!same_family(&stem("medical"), &stem("medication")));
+        assert!(!same_family(&stem("ear"), &stem("early")));
     }
 
     #[test]

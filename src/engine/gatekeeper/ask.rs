@@ -187,6 +187,23 @@ const DURATION: &[&str] = &[
     "onset",
 ];
 
+/// Lexicon concepts that frame a question ("how long has she had…", "what makes it worse")
+/// without naming what it is about; a case never writes them, so they are not looked for. The
+/// first two make it a duration question.
+const FRAMES: &[&str] = &[
+    "duration",
+    "onset",
+    "duration of symptoms",
+    "onset of symptoms",
+    "episode duration",
+    "frequency of episodes",
+    "associated symptoms",
+    "pain character",
+    "pain location",
+    "aggravating factors",
+    "relieving factors",
+];
+
 /// Words a duration question uses that name no finding.
 const DURATION_WORDS: &[&str] = &[
     "long", "since", "when", "duration", "start", "started", "starting", "begin", "began", "begun",
@@ -242,7 +259,38 @@ pub(super) fn states_duration(text: &str) -> bool {
     }) || words
         .windows(3)
         .any(|w| COUNTS.contains(&w[0]) && w[1] == "few" && UNITS.contains(&w[2]));
-    (has_unit && has_marker) || counted || words.contains(&"since") || words.contains(&"ago")
+    // "at 6 a.m.", "around 3 pm", "at 14:00", "this morning", "on Monday".
+    const DAYS: &[&str] = &[
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "tonight",
+        "yesterday",
+    ];
+    let clock = words.windows(2).any(|pair| {
+        pair[0].chars().all(|c| c.is_ascii_digit())
+            && matches!(
+                pair[1],
+                "am" | "pm" | "a" | "p" | "o" | "h" | "hrs" | "hours"
+            )
+            && !pair[0].is_empty()
+    }) || words.windows(2).any(|pair| {
+        matches!(pair[0], "this" | "last" | "yesterday")
+            && matches!(
+                pair[1],
+                "morning" | "afternoon" | "evening" | "night" | "week"
+            )
+    }) || words.iter().any(|w| DAYS.contains(w));
+    (has_unit && has_marker)
+        || counted
+        || clock
+        || words.contains(&"since")
+        || words.contains(&"ago")
 }
 
 /// The cue words of a clinical-lexicon group (see `data/lexicon/cues.txt`).
@@ -271,14 +319,32 @@ impl Asked {
         let normalized = normalize(question);
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
         let padded = format!(" {normalized} ");
-        let duration = DURATION.iter().any(|p| padded.contains(&format!(" {p} ")));
+        let found_all = lexicon.find(question);
+        let frame = |f: &crate::engine::lexicon::Found| {
+            f.groups
+                .iter()
+                .any(|&g| FRAMES.contains(&lexicon.group(g).phrases[0].as_str()))
+        };
+        let duration = DURATION.iter().any(|p| padded.contains(&format!(" {p} ")))
+            || found_all.iter().any(|f| {
+                f.groups.iter().any(|&g| {
+                    matches!(
+                        lexicon.group(g).phrases[0].as_str(),
+                        "duration" | "onset" | "duration of symptoms" | "onset of symptoms"
+                    )
+                })
+            });
         let mut exam_request = EXAM_VERBS
             .iter()
             .any(|v| padded.contains(&format!(" {v} ")));
         let mut sections: Vec<Section> = Vec::new();
         let mut concepts: Vec<Concept> = Vec::new();
         let mut covered = vec![false; words.len()];
-        for found in lexicon.find(question) {
+        for found in found_all {
+            // A frame's own words still count one by one ("where does it hurt": "hurt").
+            if frame(&found) {
+                continue;
+            }
             let mut wordings: Vec<Vec<String>> = Vec::new();
             let own: Vec<String> = words[found.start..found.start + found.len]
                 .iter()
@@ -289,14 +355,27 @@ impl Asked {
                 wordings.push(own);
             }
             let mut cues: Vec<Vec<String>> = Vec::new();
+            // A shorthand of two sections ("LOC": loss or level of consciousness) says none.
+            let mut own_sections: Vec<Section> = found
+                .groups
+                .iter()
+                .filter_map(|&g| section_of(&lexicon.group(g).section))
+                .collect();
+            own_sections.dedup();
+            if let [one] = own_sections.as_slice() {
+                sections.push(*one);
+            }
             for &g in &found.groups {
                 let group = lexicon.group(g);
-                if let Some(section) = section_of(&group.section) {
-                    sections.push(section);
-                }
                 for (phrase, stems) in group.phrases.iter().zip(&group.stems) {
                     // "all" (allergies) or "t" (temperature) would be found everywhere.
-                    if stems.is_empty() || is_everyday(phrase) || wordings.contains(stems) {
+                    // "been away" is not "away": a phrase that loses all but one word to the
+                    // stopwords has lost what made it specific.
+                    let collapsed = stems.len() == 1 && phrase.split(' ').count() >= 2;
+                    let everyday = is_everyday(phrase)
+                        || collapsed
+                        || (stems.len() == 1 && is_everyday(&stems[0]));
+                    if stems.is_empty() || everyday || wordings.contains(stems) {
                         continue;
                     }
                     wordings.push(stems.clone());
@@ -325,13 +404,40 @@ impl Asked {
                 .groups
                 .iter()
                 .any(|&g| section_of(&lexicon.group(g).section) == Some(Section::History));
-            let heads: Vec<Vec<String>> = wordings
+            // Only of each concept's own name ("drug allergies", "blood transfusion"): in its
+            // other wordings the last word is often no head ("received blood", "shoot up").
+            let heads: Vec<Vec<String>> = found
+                .groups
                 .iter()
+                .map(|&g| &lexicon.group(g).stems[0])
                 .filter(|w| history && w.len() >= 2)
                 .filter_map(|w| w.last().map(|h| vec![h.clone()]))
+                .filter(|h| h[0].len() >= 4 && !is_everyday(&h[0]))
                 .collect();
+            // A narrower phrase shows through its head word ("temperature now" in "temperature
+            // 38.6 °C", "blood transfusion" in "transfused"), weakly.
+            // Not of an examination sign: "jugular venous pressure" is no blood pressure.
+            let exam_sign = found
+                .groups
+                .iter()
+                .any(|&g| matches!(lexicon.group(g).section.as_str(), "exam" | "tests"));
+            if found.len >= 2 && !exam_sign {
+                let head = wordings.first().and_then(|own| {
+                    own.iter()
+                        .rev()
+                        .find(|w| !GENERIC.iter().any(|g| stem(g) == **w))
+                        .cloned()
+                });
+                if let Some(head) = head.filter(|h| h.len() >= 4 && !is_everyday(h)) {
+                    let single = vec![head];
+                    if !cues.contains(&single) {
+                        cues.push(single);
+                    }
+                }
+            }
             for head in heads {
-                if !cues.contains(&head) && !GENERIC.contains(&head[0].as_str()) {
+                let generic = GENERIC.iter().any(|g| stem(g) == head[0]);
+                if !cues.contains(&head) && !generic {
                     cues.push(head);
                 }
             }
@@ -385,5 +491,8 @@ mod tests {
         assert!(states_duration("for the past 2 weeks"));
         assert!(states_duration("The pain began 5 hours before arrival."));
         assert!(!states_duration("I take 10 mg daily."));
+        assert!(states_duration("She woke at 6 a.m. with a headache."));
+        assert!(states_duration("It began this morning."));
+        assert!(!states_duration("Her blood pressure was 168/112 mmHg."));
     }
 }

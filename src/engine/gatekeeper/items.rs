@@ -172,6 +172,20 @@ fn item(section: Section, topic: &str, hint: &[String], answer: &str, guard: &Le
     }
 }
 
+/// Lexicon concepts that make a sentence part of the history (their first phrase).
+const HISTORY_TOPICS: &[&str] = &[
+    "medications",
+    "over-the-counter medications",
+    "allergies",
+    "drug allergies",
+    "no known drug allergies",
+    "no known allergies",
+    "past medical history",
+    "past surgical history",
+    "family history",
+    "social history",
+];
+
 /// Where a sentence of a free-text case belongs.
 fn place(text: &str, lexicon: &Lexicon) -> Section {
     let normalized = normalize(text);
@@ -190,7 +204,16 @@ fn place(text: &str, lexicon: &Lexicon) -> Section {
                 .iter()
                 .any(|&g| matches!(lexicon.group(g).section.as_str(), "exam" | "vitals"))
         });
-    if names_a_test && reports && !exam_words {
+    // "Her medications were … estradiol 30 µg daily": a sentence about a history topic is
+    // history, whatever drug or analyte it names.
+    let history_topic = found.iter().any(|f| {
+        f.groups
+            .iter()
+            .any(|&g| HISTORY_TOPICS.contains(&lexicon.group(g).phrases[0].as_str()))
+    });
+    if history_topic && !exam_words {
+        Section::History
+    } else if names_a_test && reports && !exam_words {
         Section::Test
     } else if exam_words {
         Section::Exam
@@ -216,11 +239,17 @@ pub(super) fn items(case: &Case, guard: &LeakGuard) -> Vec<Item> {
         out.push(item(Section::Exam, &f.topic, &f.keywords, &f.answer, guard));
     }
     if let Some(text) = &case.full_text {
-        for s in sentences(text) {
+        for (n, s) in sentences(text).into_iter().enumerate() {
             if guard.leaks(&s) {
                 continue;
             }
-            let section = place(&s, lexicon);
+            // A case opens with who came and why ("A 31-year-old woman at 34 weeks came with a
+            // headache that began 18 hours earlier"), whatever test its dating names.
+            let section = if n == 0 {
+                Section::History
+            } else {
+                place(&s, lexicon)
+            };
             out.push(item(section, "", &[], &s, guard));
         }
     }

@@ -5,6 +5,7 @@
 
 use super::ask::{states_duration, Asked, Concept};
 use super::items::{Item, Section, Sentence};
+use crate::engine::text::same_family;
 
 /// How well a stem sequence occurs in a list of stems: 1 exactly, 0.7 for a close spelling of
 /// a single long word, 0 not at all.
@@ -14,6 +15,8 @@ fn occurs(wording: &[String], stems: &[String]) -> f64 {
         [one] => {
             if stems.iter().any(|s| s == one) {
                 1.0
+            } else if stems.iter().any(|s| same_family(s, one)) {
+                0.9
             } else if one.len() >= 6
                 && stems
                     .iter()
@@ -54,6 +57,14 @@ fn meets(concept: &Concept, stems: &[String]) -> f64 {
 /// How well a concept occurs in what a sentence says: a single word found only inside a longer
 /// phrase ("heart" of "heart rate") counts half.
 fn meets_said(concept: &Concept, stems: &[String], free: &[String]) -> f64 {
+    // A sentence that shows a category several ways ("takes aspirin 81 mg daily") shows it
+    // better than one that shows it once ("at 34 weeks").
+    let cue_hits = concept
+        .cues
+        .iter()
+        .filter(|w| occurs(w, stems) > 0.0)
+        .count();
+    let corroborated = 0.05 * cue_hits.saturating_sub(1).min(4) as f64;
     let weighted = concept
         .wordings
         .iter()
@@ -70,6 +81,11 @@ fn meets_said(concept: &Concept, stems: &[String], free: &[String]) -> f64 {
             found * weight
         })
         .fold(0.0, f64::max)
+        .max(if cue_hits > 0 {
+            0.7 + corroborated
+        } else {
+            0.0
+        })
 }
 
 /// How well a concept occurs in an item: in its topic, its words, or its keywords (a hint).
