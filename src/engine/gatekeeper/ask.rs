@@ -15,6 +15,12 @@ pub(super) struct Concept {
     pub cues: Vec<Vec<String>>,
 }
 
+impl Concept {
+    fn new(wordings: Vec<Vec<String>>, cues: Vec<Vec<String>>) -> Self {
+        Self { wordings, cues }
+    }
+}
+
 /// A question, understood.
 #[derive(Debug, Clone)]
 pub(super) struct Asked {
@@ -442,7 +448,7 @@ impl Asked {
                 }
             }
             if !wordings.is_empty() && !generic_alone {
-                concepts.push(Concept { wordings, cues });
+                concepts.push(Concept::new(wordings, cues));
             }
         }
         for (i, word) in words.iter().enumerate() {
@@ -458,10 +464,7 @@ impl Asked {
             if s.is_empty() || concepts.iter().any(|c| c.wordings[0] == [s.clone()]) {
                 continue;
             }
-            concepts.push(Concept {
-                wordings: vec![vec![s]],
-                cues: Vec::new(),
-            });
+            concepts.push(Concept::new(vec![vec![s]], Vec::new()));
         }
         if sections.contains(&Section::Exam) {
             exam_request = true;

@@ -7,17 +7,30 @@ use super::ask::{states_duration, Asked, Concept};
 use super::items::{Item, Section, Sentence};
 use crate::engine::text::same_family;
 
-/// How well a stem sequence occurs in a list of stems: 1 exactly, 0.7 for a close spelling of
-/// a single long word, 0 not at all.
-fn occurs(wording: &[String], stems: &[String]) -> f64 {
+/// How loosely a single word may be met: a lexicon's words are spelled right, the question's
+/// own may not be.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Loose {
+    /// The same stem.
+    Exact,
+    /// Or a form of the same word ("allerg", "allergic").
+    Family,
+    /// Or a close spelling of a long word.
+    Spelling,
+}
+
+/// How well a stem sequence occurs in a list of stems: 1 exactly, 0.9 another form of the
+/// word, 0.7 a close spelling of a single long word, 0 not at all.
+fn occurs(wording: &[String], stems: &[String], loose: Loose) -> f64 {
     match wording {
         [] => 0.0,
         [one] => {
             if stems.iter().any(|s| s == one) {
                 1.0
-            } else if stems.iter().any(|s| same_family(s, one)) {
+            } else if loose >= Loose::Family && stems.iter().any(|s| same_family(s, one)) {
                 0.9
-            } else if one.len() >= 6
+            } else if loose >= Loose::Spelling
+                && one.len() >= 6
                 && stems
                     .iter()
                     .any(|s| s.len() >= 6 && strsim::jaro_winkler(s, one) >= 0.93)
@@ -37,21 +50,28 @@ fn occurs(wording: &[String], stems: &[String]) -> f64 {
     }
 }
 
-/// How well a concept occurs in some stems (its best wording; the question's own wording
-/// counts whole, a lexicon wording nearly so).
-fn meets(concept: &Concept, stems: &[String]) -> f64 {
-    let worded = concept
+/// A concept's wordings with their weight and looseness: the question's own wording counts
+/// whole, a lexicon wording nearly so, a cue less (and only exactly).
+fn weighted(concept: &Concept) -> impl Iterator<Item = (&Vec<String>, f64, Loose)> {
+    concept
         .wordings
         .iter()
         .enumerate()
-        .map(|(i, w)| occurs(w, stems) * if i == 0 { 1.0 } else { 0.9 })
-        .fold(0.0, f64::max);
-    let cued = concept
-        .cues
-        .iter()
-        .map(|w| occurs(w, stems) * 0.7)
-        .fold(0.0, f64::max);
-    worded.max(cued)
+        .map(|(i, w)| {
+            if i == 0 {
+                (w, 1.0, Loose::Spelling)
+            } else {
+                (w, 0.9, Loose::Family)
+            }
+        })
+        .chain(concept.cues.iter().map(|w| (w, 0.7, Loose::Exact)))
+}
+
+/// How well a concept occurs in some stems (its best wording).
+fn meets(concept: &Concept, stems: &[String]) -> f64 {
+    weighted(concept)
+        .map(|(w, weight, loose)| occurs(w, stems, loose) * weight)
+        .fold(0.0, f64::max)
 }
 
 /// How well a concept occurs in what a sentence says: a single word found only inside a longer
@@ -62,21 +82,15 @@ fn meets_said(concept: &Concept, stems: &[String], free: &[String]) -> f64 {
     let cue_hits = concept
         .cues
         .iter()
-        .filter(|w| occurs(w, stems) > 0.0)
+        .filter(|w| occurs(w, stems, Loose::Exact) > 0.0)
         .count();
     let corroborated = 0.05 * cue_hits.saturating_sub(1).min(4) as f64;
-    let weighted = concept
-        .wordings
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w, if i == 0 { 1.0 } else { 0.9 }))
-        .chain(concept.cues.iter().map(|w| (w, 0.7)));
-    weighted
-        .map(|(w, weight)| {
+    weighted(concept)
+        .map(|(w, weight, loose)| {
             let found = if w.len() == 1 {
-                occurs(w, free).max(0.5 * occurs(w, stems))
+                occurs(w, free, loose).max(0.5 * occurs(w, stems, loose))
             } else {
-                occurs(w, stems)
+                occurs(w, stems, loose)
             };
             found * weight
         })
@@ -117,7 +131,10 @@ fn told(item: &Item, asked: &Asked, met: &[bool]) -> String {
         .collect();
     // A question that names the item's topic ("meds?" of "Medications") is told the item whole.
     if concepts.iter().any(|c| {
-        meets(c, &item.topic) > 0.0 && c.wordings.iter().any(|w| occurs(w, &item.topic) > 0.0)
+        meets(c, &item.topic) > 0.0
+            && c.wordings
+                .iter()
+                .any(|w| occurs(w, &item.topic, Loose::Family) > 0.0)
     }) {
         return item.text.clone();
     }
