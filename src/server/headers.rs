@@ -18,7 +18,7 @@ const HSTS: &str = "max-age=31536000";
 
 /// The policy of a page rendered with `nonce`: scripts from this site (the wasm bundle's
 /// loader) and the inline scripts Leptos writes with the nonce, WebAssembly compilation,
-/// styles from this site plus `style` attributes (the budget bar's width), connections to this
+/// styles from this site only (no inline styles or `style` attributes), connections to this
 /// site (the WebSocket; and cargo-leptos's reload socket on `reload_port` in `make dev`).
 pub fn page_policy(nonce: &str, reload_port: Option<u32>) -> String {
     let connect = match reload_port {
@@ -27,7 +27,7 @@ pub fn page_policy(nonce: &str, reload_port: Option<u32>) -> String {
     };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; style-src-attr 'unsafe-inline'; connect-src {connect}; \
+         style-src 'self'; connect-src {connect}; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -102,6 +102,10 @@ mod tests {
         assert!(!scripts.contains("unsafe-inline"), "{scripts}");
         assert!(!policy.contains("'unsafe-eval'"));
         assert!(!policy.contains("script-src-attr"));
+        assert!(
+            !policy.contains("unsafe-inline"),
+            "no inline script or style: {policy}"
+        );
         assert!(policy.contains("connect-src 'self';"));
         assert!(page_policy("n", Some(3001)).contains("connect-src 'self' ws://*:3001;"));
     }
