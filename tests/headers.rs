@@ -81,6 +81,11 @@ async fn pages_api_answers_and_static_files_carry_the_security_headers() {
     assert_common(&missing, "404 page");
     let nonce = script_nonce(&missing.body);
     assert!(header(&missing, "content-security-policy").contains(&format!("'nonce-{nonce}'")));
+    assert_eq!(
+        header(&missing, "cache-control"),
+        "no-store",
+        "a page names its user"
+    );
 
     for path in ["/api/v1/cases", "/healthz", "/api/v1/encounters"] {
         let answer = get(&app, path).await;

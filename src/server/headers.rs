@@ -32,10 +32,11 @@ pub fn page_policy(nonce: &str, reload_port: Option<u32>) -> String {
     )
 }
 
-/// Run in the context of every page render (`leptos_routes_with_context`): puts the page policy
-/// with this render's nonce on the response. Outside a page render (server functions, static
-/// files) there is no nonce and the locked policy applies.
-pub fn page_policy_context(reload_port: Option<u32>) -> impl Fn() + Clone + Send + Sync + 'static {
+/// Run in the context of every page render (the routes and the 404 page): puts the page policy
+/// with this render's nonce on the response, and `no-store` (a page shows who is signed in).
+/// Outside a page render (server functions, static files) there is no nonce and the locked
+/// policy applies.
+pub fn page_headers_context(reload_port: Option<u32>) -> impl Fn() + Clone + Send + Sync + 'static {
     move || {
         let nonce = leptos::nonce::use_nonce();
         let response = use_context::<leptos_axum::ResponseOptions>();
@@ -43,6 +44,7 @@ pub fn page_policy_context(reload_port: Option<u32>) -> impl Fn() + Clone + Send
             if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, reload_port)) {
                 response.insert_header(header::CONTENT_SECURITY_POLICY, value);
             }
+            response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
     }
 }

@@ -69,7 +69,7 @@ pub fn router(state: AppState) -> Router {
     // cargo-leptos's reload script (`make dev`) connects to its own port; Leptos renders it
     // exactly when LEPTOS_WATCH is set, so the page policy allows that port then.
     let reload_port = std::env::var_os("LEPTOS_WATCH").map(|_| state.leptos.reload_port);
-    let page_policy = headers::page_policy_context(reload_port);
+    let page_headers = headers::page_headers_context(reload_port);
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -94,7 +94,7 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/fhir/tests", post(export::fhir_tests))
                 .layer(DefaultBodyLimit::max(1024 * 1024)),
         )
-        .leptos_routes_with_context(&state, routes, page_policy.clone(), {
+        .leptos_routes_with_context(&state, routes, page_headers.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
@@ -103,7 +103,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(page_policy, shell))
+        >(page_headers, shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             origin::refuse_cross_site,
