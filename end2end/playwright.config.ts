@@ -8,7 +8,9 @@ import * as path from "node:path";
 const root = path.resolve(__dirname, "..");
 // DX0_E2E_BINARY runs the suite against another build (e.g. target/debug/dx0 after a debug build).
 const binary = process.env.DX0_E2E_BINARY ?? path.join(root, "target", "release", "dx0");
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dx0-e2e-"));
+// The config is read again in every worker process: the data directory is made once, in the
+// main process, and handed to the workers through the environment they inherit.
+const dataDir = (process.env.DX0_E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "dx0-e2e-")));
 const postgresUrl = process.env.DX0_E2E_POSTGRES_URL;
 if (process.env.DX0_REQUIRE_POSTGRES === "1" && !postgresUrl) {
   throw new Error("DX0_REQUIRE_POSTGRES=1 but DX0_E2E_POSTGRES_URL is not set");
@@ -45,9 +47,12 @@ export default defineConfig({
     },
     trace: "retain-on-failure",
   },
+  // `metadata.database` lets a spec work on the server's database with the CLI
+  // (e.g. `dx0 cases import` beside the running server).
   projects: backends.map((b) => ({
     name: b.name,
     use: { baseURL: `http://127.0.0.1:${b.port}` },
+    metadata: { database: b.database, binary },
   })),
   webServer: backends.map((b) => ({
     command: `"${binary}" serve --addr 127.0.0.1:${b.port} --database "${b.database}"`,

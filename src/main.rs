@@ -153,6 +153,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth: auth.clone(),
         trusted_proxy: args.auth.trusted_proxy,
         production,
+        hsts: args.hsts,
         clinic,
     };
     let app = server::router(state);

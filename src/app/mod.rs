@@ -60,9 +60,7 @@ pub fn App() -> impl IntoView {
             name="description"
             content="Dx0: work up clinical cases step by step, with every question and test priced."
         />
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Dx0".to_string() } else { format!("{page} · Dx0") }
-        }/>
+        <Title formatter=document_title/>
         <Router>
             <div class="app" data-hydrated=move || hydrated.get().then_some("true")>
                 <a class="skip-link" href="#main">"Skip to content"</a>
@@ -109,6 +107,23 @@ pub fn App() -> impl IntoView {
             </div>
         </Router>
     }
+}
+
+/// The document title of a page: "Dx0" alone, or "Page · Dx0". Every `<Title>` goes through it.
+///
+/// While rendering on the server, leptos_meta 0.8 writes the formatted title into `<title>`
+/// verbatim, though it escapes every other text: a case titled `…</title><script>…` would
+/// become markup. So the server escapes it here, the one place all titles pass. In the browser
+/// the same text goes to `document.title`, which takes it as plain text.
+fn document_title(page: String) -> String {
+    let title = if page.is_empty() {
+        "Dx0".to_string()
+    } else {
+        format!("{page} · Dx0")
+    };
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
 }
 
 /// Shown for any path no route matches.

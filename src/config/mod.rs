@@ -275,6 +275,9 @@ pub struct ServeArgs {
     /// Development or production.
     #[arg(long = "env", env = "DX0_ENV", value_enum, default_value_t = Environment::Development)]
     pub environment: Environment,
+    /// Send `Strict-Transport-Security` (set it where the site is served over HTTPS only).
+    #[arg(long, env = "DX0_HSTS", action = ArgAction::Set, default_value_t = false, value_parser = BoolishValueParser::new())]
+    pub hsts: bool,
     /// Sign-in, lockout and rate limits.
     #[command(flatten)]
     pub auth: AuthArgs,
@@ -399,6 +402,10 @@ mod tests {
         }
         let cli = Cli::try_parse_from(["dx0", "migrate", "--database", "sqlite:x.db"]).unwrap();
         assert!(matches!(cli.command(), Command::Migrate(d) if d.url == "sqlite:x.db"));
+        let cli = Cli::try_parse_from(["dx0"]).unwrap();
+        assert!(!cli.serve.hsts, "HSTS is off unless configured");
+        let cli = Cli::try_parse_from(["dx0", "--hsts", "1"]).unwrap();
+        assert!(cli.serve.hsts);
     }
 
     #[test]

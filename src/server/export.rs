@@ -32,8 +32,15 @@ fn speaker(turn: &Turn) -> (&'static str, &'static str) {
     }
 }
 
+/// Text from a case, a physician or a model, made safe for Markdown: renderers pass inline HTML
+/// through, so `<`, `>` and `&` go in as entities (which render as the characters themselves).
+fn text(raw: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_text(raw)
+}
+
 /// The encounter as a Markdown document; every step, order and the diagnosis name who took
-/// them (`owner` is the user name of the encounter's physician).
+/// them (`owner` is the user name of the encounter's physician). Every text in it that is not
+/// ours is escaped (see [`text`]).
 pub fn markdown(
     id: &str,
     title: &str,
@@ -41,7 +48,8 @@ pub fn markdown(
     owner: &str,
     state: &EncounterState,
 ) -> String {
-    let who = |actor: &Actor| actor.name(Some(owner));
+    let who = |actor: &Actor| text(&actor.name(Some(owner))).into_owned();
+    let (id, title, summary) = (text(id), text(title), text(summary));
     let mut out = format!("# Encounter {id}\n\n**Case:** {title}\n\n> {summary}\n\n");
     out.push_str(&format!(
         "**Status:** {:?} · **Total spent:** ${}",
@@ -50,7 +58,7 @@ pub fn markdown(
     if let Some(budget) = state.budget {
         out.push_str(&format!(" · **Budget:** ${budget}"));
     }
-    out.push_str(&format!("\n\n**Physician:** {owner}"));
+    out.push_str(&format!("\n\n**Physician:** {}", text(owner)));
     if let Some(by) = state.diagnosed_by() {
         out.push_str(&format!(" · **Diagnosed by:** {}", who(&by)));
     }
@@ -62,8 +70,8 @@ pub fn markdown(
             "{}. **{asked} by {}:** {}\n   **{answered}:** {} _(cost ${})_\n",
             i + 1,
             who(&step.actor),
-            turn.content.trim(),
-            turn.reply.trim().replace('\n', "\n   "),
+            text(turn.content.trim()),
+            text(turn.reply.trim()).replace('\n', "\n   "),
             turn.cost
         ));
     }
@@ -77,26 +85,27 @@ pub fn markdown(
             let by = turn
                 .by
                 .as_ref()
-                .map(|p| format!(" — {}", p.name()))
+                .map(|p| format!(" — {}", text(&p.name())))
                 .unwrap_or_default();
             out.push_str(&format!("\n### Turn {}{member}{by}\n\n", turn.turn));
             for c in &turn.contributions {
                 out.push_str(&format!(
                     "- **{}:** {}\n",
-                    crate::protocol::persona_title(&c.persona),
-                    c.text.trim().replace('\n', " ")
+                    text(crate::protocol::persona_title(&c.persona)),
+                    text(c.text.trim()).replace('\n', " ")
                 ));
             }
             if !turn.differential.is_empty() {
                 out.push_str(&format!(
                     "\n**Differential:** {}\n",
-                    turn.differential_text()
+                    text(&turn.differential_text())
                 ));
             }
-            let decision = turn.proposal.describe();
-            out.push_str(&format!("**Decision:** {decision}. {}\n", turn.reasons));
+            let decision = text(&turn.proposal.describe()).into_owned();
+            let reasons = text(&turn.reasons);
+            out.push_str(&format!("**Decision:** {decision}. {reasons}\n"));
             for note in &turn.notes {
-                out.push_str(&format!("_{note}_\n"));
+                out.push_str(&format!("_{}_\n", text(note)));
             }
         }
     }
@@ -107,11 +116,11 @@ pub fn markdown(
         for t in state.acted_tests() {
             out.push_str(&format!(
                 "| {} | {} | ${} | {} | {} |\n",
-                t.test.name,
-                t.test.cpt,
+                text(&t.test.name),
+                text(&t.test.cpt),
                 t.test.price,
                 who(&t.actor),
-                t.test.source.note().unwrap_or("the case record")
+                text(t.test.source.note().unwrap_or("the case record"))
             ));
         }
     }
@@ -121,12 +130,12 @@ pub fn markdown(
             if v.correct { "Correct" } else { "Incorrect" },
             v.score,
             who(&v.actor),
-            v.given,
-            v.diagnosis,
-            v.rationale
+            text(&v.given),
+            text(&v.diagnosis),
+            text(&v.rationale)
         ));
         for point in &v.teaching_points {
-            out.push_str(&format!("- {point}\n"));
+            out.push_str(&format!("- {}\n", text(point)));
         }
     }
     out

@@ -7,7 +7,9 @@ mod client;
 pub mod encounter;
 mod export;
 pub mod fns;
+mod headers;
 mod health;
+mod origin;
 pub mod panel;
 mod shutdown;
 pub mod views;
@@ -23,6 +25,7 @@ use crate::auth::Auth;
 use crate::store::Store;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -46,6 +49,8 @@ pub struct AppState {
     pub trusted_proxy: bool,
     /// Running with `DX0_ENV=production`.
     pub production: bool,
+    /// Send `Strict-Transport-Security` (`DX0_HSTS=1`: served over HTTPS).
+    pub hsts: bool,
     /// Prices, gatekeeper, judge and costs of encounters.
     pub clinic: Clinic,
 }
@@ -57,10 +62,15 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// The whole application: API routes, health checks, the pages, their server functions and
-/// the static site.
+/// the static site, each answer with the security headers (`headers`), and server functions
+/// refused to other sites (`origin`).
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    Router::new()
+    // cargo-leptos's reload script (`make dev`) connects to its own port; Leptos renders it
+    // exactly when LEPTOS_WATCH is set, so the page policy allows that port then.
+    let reload_port = std::env::var_os("LEPTOS_WATCH").map(|_| state.leptos.reload_port);
+    let page_headers = headers::page_headers_context(reload_port);
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/ws", get(ws::upgrade))
@@ -84,11 +94,21 @@ pub fn router(state: AppState) -> Router {
                 .route("/api/v1/fhir/tests", post(export::fhir_tests))
                 .layer(DefaultBodyLimit::max(1024 * 1024)),
         )
-        .leptos_routes(&state, routes, {
+        .leptos_routes_with_context(&state, routes, page_headers.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .route_layer(headers::no_store())
+        // Static files, and the 404 page for any other path.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_headers, shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            origin::refuse_cross_site,
+        ));
+    headers::secure(routes, state.hsts)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

@@ -5,6 +5,7 @@
 use super::api::{detail, internal};
 use super::client::{bearer_token, session_cookie};
 use super::encounter::{self, Target};
+use super::origin::same_origin;
 use super::AppState;
 use crate::protocol::{parse_client_frame, Action, ErrorCode, ErrorFrame, PongFrame, ServerFrame};
 use crate::store::SessionRecord;
@@ -138,25 +139,6 @@ async fn authenticate(
         )),
         Err(err) => Err(internal(&err)),
     }
-}
-
-/// True when the `Origin` names the host the request was sent to.
-fn same_origin(headers: &HeaderMap, trusted_proxy: bool) -> bool {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let Some(origin) = text("origin") else {
-        return false;
-    };
-    let host = trusted_proxy
-        .then(|| text("x-forwarded-host"))
-        .flatten()
-        .or_else(|| text("host"));
-    let Some(host) = host else {
-        return false;
-    };
-    let authority = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
-    authority.is_some_and(|a| a.eq_ignore_ascii_case(host.trim()))
 }
 
 async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut target: Target) {

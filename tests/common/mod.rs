@@ -87,6 +87,8 @@ pub struct TestApp {
 pub struct TestOptions {
     pub policy: AuthPolicy,
     pub trusted_proxy: bool,
+    /// Send `Strict-Transport-Security` (`DX0_HSTS=1`).
+    pub hsts: bool,
     /// The clinic (gatekeeper, judge, prices, costs); the offline one when `None`.
     pub clinic: Option<dx0::server::Clinic>,
 }
@@ -129,6 +131,7 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         auth: auth.clone(),
         trusted_proxy: options.trusted_proxy,
         production: false,
+        hsts: options.hsts,
         clinic: options.clinic.clone().unwrap_or_else(|| {
             dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
         }),

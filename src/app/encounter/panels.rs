@@ -62,7 +62,10 @@ pub fn CostPanel(view: RwSignal<EncounterView>) -> impl IntoView {
                                 aria-valuetext=format!("${} of ${b} used, ${left} left", spent())
                                 data-level=level
                             >
-                                <span class="budget-fill" style=format!("width: {percent:.1}%")></span>
+                                // An SVG bar, not a `style` width: the page's policy allows no inline styles.
+                                <svg class="budget-fill" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">
+                                    <rect width=format!("{percent:.1}") height="1"></rect>
+                                </svg>
                             </div>
                             <p class="muted" data-testid="remaining-budget">{format!("${left} left")}</p>
                         }
