@@ -148,6 +148,21 @@ impl PriceTable {
         if let Some(test) = self.exact(&key) {
             return Lookup::Found(test);
         }
+        // "A1AT level", "ferritin assay": a trailing word that only says it is measured.
+        if let Some(short) = key
+            .rsplit_once(' ')
+            .filter(|(_, last)| {
+                matches!(
+                    *last,
+                    "level" | "levels" | "test" | "assay" | "titer" | "titre"
+                )
+            })
+            .map(|(rest, _)| rest)
+        {
+            if let Some(test) = self.exact(short) {
+                return Lookup::Found(test);
+            }
+        }
         // An order by CPT code alone ("80048"): the first row with that code.
         let code = name.trim();
         if crate::engine::case::valid_cpt(&code.to_ascii_uppercase()) {
@@ -370,6 +385,17 @@ mod tests {
             Lookup::Found(t) => assert_eq!(t.cpt, "72100", "{}", t.name),
             unknown => panic!("{unknown:?}"),
         }
+    }
+
+    #[test]
+    fn a_trailing_word_that_only_says_measured_is_read_past() {
+        let table = PriceTable::bundled();
+        let a1at = table.by_cpt("82103").expect("alpha-1 antitrypsin");
+        assert_eq!(table.lookup("A1AT level"), Lookup::Found(a1at));
+        assert_eq!(
+            table.lookup("alpha-1 antitrypsin test"),
+            Lookup::Found(a1at)
+        );
     }
 
     #[test]
