@@ -308,6 +308,42 @@ async fn cases_and_tests_are_listed_without_login() {
     assert_eq!(found["tests"][0]["cpt"], "85025", "{found}");
     assert_eq!(found["tests"][0]["estimate"], false);
     assert!(found["tests"][0]["price"].as_f64().unwrap() > 0.0);
+    // A query longer than any test name is refused before any comparison (it used to cost
+    // seconds of CPU per request), on the API and in the page's server function.
+    let long = "a".repeat(30_000);
+    let refused = request(
+        app.addr,
+        "GET",
+        &format!("/api/v1/tests?q={long}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.json()["detail"].as_str().unwrap().contains("at most"));
+    let at_limit = request(
+        app.addr,
+        "GET",
+        &format!("/api/v1/tests?q={}", "b".repeat(dx0::engine::prices::MAX_NAME_CHARS)),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(at_limit.status, 200, "{}", at_limit.body);
+    let searched = request(
+        app.addr,
+        "POST",
+        "/api/fn/search_tests",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(&format!("q={}", "c".repeat(200_000))),
+    )
+    .await;
+    assert!(
+        searched.body.contains("at most"),
+        "{} {}",
+        searched.status,
+        searched.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -77,6 +77,13 @@ pub struct TestsQuery {
 /// `GET /api/v1/tests`: every priced name, sorted; with `?q=`, the best matches with prices.
 pub async fn tests(State(state): State<AppState>, Query(query): Query<TestsQuery>) -> Response {
     let prices = &state.clinic.prices;
+    let limit = crate::engine::prices::MAX_NAME_CHARS;
+    if query.q.as_ref().is_some_and(|q| q.chars().count() > limit) {
+        return detail(
+            StatusCode::BAD_REQUEST,
+            &format!("The query q is at most {limit} characters"),
+        );
+    }
     match query.q.filter(|q| !q.trim().is_empty()) {
         Some(q) => Json(json!({ "tests": views::search_tests(&state, &q, 10) })).into_response(),
         None => {

@@ -34,6 +34,13 @@ pub async fn get_encounter(id: String) -> Result<Option<EncounterView>, UserErro
 /// Priced tests matching a name, best first.
 #[server(prefix = "/api/fn", endpoint = "search_tests")]
 pub async fn search_tests(q: String) -> Result<Vec<TestPrice>, UserError> {
+    let limit = crate::engine::prices::MAX_NAME_CHARS;
+    if q.chars().count() > limit {
+        return Err(UserError::new(
+            "invalid_content",
+            format!("A test search is at most {limit} characters."),
+        ));
+    }
     let state = crate::server::fns::state()?;
     Ok(crate::server::views::search_tests(&state, &q, 8))
 }

@@ -36,6 +36,14 @@ pub enum Lookup<'a> {
     Unknown(Vec<&'a PricedTest>),
 }
 
+/// The longest test name or search looked up, in characters (the longest name or alias in the
+/// table is under 100).
+pub const MAX_NAME_CHARS: usize = 160;
+
+/// The most commas a table name holds, plus one: an order's comma-separated parts are joined
+/// back into a table name over at most this many parts.
+const MAX_NAME_COMMAS: usize = 4;
+
 /// The price table.
 #[derive(Debug, Clone)]
 pub struct PriceTable {
@@ -139,8 +147,13 @@ impl PriceTable {
         self.tests.iter().find(|t| t.cpt.eq_ignore_ascii_case(cpt))
     }
 
-    /// Finds a test by name: exact, alias, word order, then fuzzy.
+    /// Finds a test by name: exact, alias, word order, then fuzzy. A name longer than
+    /// [`MAX_NAME_CHARS`] is no test's name and is not compared (the fuzzy comparison grows with
+    /// the square of its length).
     pub fn lookup(&self, name: &str) -> Lookup<'_> {
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Lookup::Unknown(Vec::new());
+        }
         let key = normalize(name);
         if key.is_empty() {
             return Lookup::Unknown(Vec::new());
@@ -237,6 +250,9 @@ impl PriceTable {
 
     /// Up to `limit` tests best matching `query`, best first (for search boxes).
     pub fn search(&self, query: &str, limit: usize) -> Vec<&PricedTest> {
+        if query.chars().count() > MAX_NAME_CHARS {
+            return Vec::new();
+        }
         let key = normalize(query);
         if key.is_empty() {
             return self.tests.iter().take(limit).collect();
@@ -311,7 +327,8 @@ impl PriceTable {
             let mut start = 0;
             while start < parts.len() {
                 let run = |end: usize| segment[parts[start].0..parts[end - 1].1].trim();
-                let end = (start + 2..=parts.len())
+                // A table name holds at most a few commas; longer runs are never tried.
+                let end = (start + 2..=parts.len().min(start + MAX_NAME_COMMAS + 1))
                     .rev()
                     .find(|&end| self.exact(run(end)).is_some())
                     .unwrap_or(start + 1);
@@ -385,6 +402,33 @@ mod tests {
             Lookup::Found(t) => assert_eq!(t.cpt, "72100", "{}", t.name),
             unknown => panic!("{unknown:?}"),
         }
+    }
+
+    #[test]
+    fn names_longer_than_any_test_are_not_compared() {
+        let table = PriceTable::bundled();
+        let longest = table
+            .tests()
+            .iter()
+            .flat_map(|t| std::iter::once(&t.name).chain(&t.aliases))
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap();
+        assert!(longest < MAX_NAME_CHARS, "a table name of {longest} characters");
+        let huge = "troponin ".repeat(4_000);
+        assert_eq!(table.lookup(&huge), Lookup::Unknown(Vec::new()));
+        assert!(table.search(&huge, 10).is_empty());
+        // A long order of many parts is split without joining every run of them.
+        let many = vec!["CBC"; 5_000].join(", ");
+        assert_eq!(table.split_order(&many).len(), 5_000);
+        let commas = table
+            .tests()
+            .iter()
+            .flat_map(|t| std::iter::once(&t.name).chain(&t.aliases))
+            .map(|n| n.matches(',').count())
+            .max()
+            .unwrap();
+        assert!(commas < MAX_NAME_COMMAS, "a table name with {commas} commas");
     }
 
     #[test]
