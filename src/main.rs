@@ -4,7 +4,7 @@ use clap::Parser;
 use dx0::auth::bootstrap::{prepare_accounts, run_background, signing_secret, DEMO_USER};
 use dx0::auth::{Auth, SystemClock};
 use dx0::config::{
-    apply_env_aliases, redact_url, resolve_site_root, Cli, Command, Environment, LogFormat,
+    apply_env_aliases, resolve_site_root, Cli, Command, Environment, LogFormat,
     ServeArgs,
 };
 use dx0::server::{self, AppState, Shutdown};
@@ -85,7 +85,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!(
                 "{} database {} is at schema version {} ({} migrations applied)",
                 store.backend().name(),
-                redact_url(&db.url),
+                dx0::redact::url(&db.url),
                 schema.version,
                 schema.applied
             );
@@ -116,7 +116,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(site_root = %site_root.display(), "no built site found: pages will render but not hydrate (run `make build` or set DX0_SITE_ROOT)");
     }
     let store = store::open(&args.database.url).await?;
-    tracing::info!(database = %redact_url(&args.database.url), backend = store.backend().name(), "database ready");
+    tracing::info!(database = %dx0::redact::url(&args.database.url), backend = store.backend().name(), "database ready");
     let production = args.environment == Environment::Production;
     let secret =
         signing_secret(store.as_ref(), args.auth.secret_key.as_deref(), production).await?;

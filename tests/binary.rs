@@ -512,3 +512,88 @@ fn cases_import_list_show_and_export() {
     let parsed: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
     assert!(parsed.as_array().unwrap().len() >= 26);
 }
+
+/// Every secret a scripted session handles — a password, access and refresh tokens (in a
+/// socket's `?token=`, a Bearer header, a refresh body), a session cookie, the language-model key
+/// — is kept out of the log, even at DEBUG level.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn secrets_never_reach_the_log_even_at_debug_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir, "logs.db");
+    let password = "Plum-Kettle-7731-unlikely";
+    let out = users(
+        &url,
+        &["add", "loguser", "--password-stdin"],
+        Some(&format!("{password}\n")),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log_path = dir.path().join("dx0.log");
+    let api_key = "sk-logtest-0123456789abcdef";
+    let mut child = dx0()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database", &url])
+        .envs([("RUST_LOG", "debug"), ("DX0_LLM_API_KEY", api_key)])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .expect("dx0 starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("Dx0 is serving at http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap();
+
+    let pair = common::login_pair(addr, "loguser", password).await;
+    let mut socket = common::ws::open_with_token(addr, &pair.access, "").await;
+    common::ws::ask(&mut socket, "Any fever?").await;
+    drop(socket);
+    let bearer = format!("Bearer {}", pair.access);
+    let listed = common::request(
+        addr,
+        "GET",
+        "/api/v1/encounters",
+        &[("Authorization", &bearer)],
+        None,
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let renewed = common::Pair::from_response(&common::api_refresh(addr, &pair.refresh).await);
+    let form = format!("username=loguser&password={password}&next=%2F");
+    let signed_in = common::request(
+        addr,
+        "POST",
+        "/api/fn/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(&form),
+    )
+    .await;
+    let set_cookie = signed_in
+        .header("set-cookie")
+        .unwrap_or_else(|| panic!("no cookie: {} {}", signed_in.status, signed_in.body))
+        .to_string();
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let cookie_value = cookie.split_once('=').unwrap().1.to_string();
+    let page = common::request(addr, "GET", "/encounters", &[("Cookie", &cookie)], None).await;
+    assert_eq!(page.status, 200);
+    assert!(terminate(&mut child).success());
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    // The session was logged, in detail: the check below is about what is not there.
+    assert!(log.contains("/api/v1/ws"), "no request was logged:\n{log}");
+    assert!(log.contains("DEBUG"), "the log is not at DEBUG level");
+    for (what, secret) in [
+        ("password", password),
+        ("access token", pair.access.as_str()),
+        ("refresh token", pair.refresh.as_str()),
+        ("renewed access token", renewed.access.as_str()),
+        ("renewed refresh token", renewed.refresh.as_str()),
+        ("session cookie", cookie_value.as_str()),
+        ("language-model key", api_key),
+    ] {
+        assert!(!log.contains(secret), "the {what} is in the log");
+    }
+}

@@ -253,7 +253,7 @@ pub struct DatabaseArgs {
 impl fmt::Debug for DatabaseArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DatabaseArgs")
-            .field("url", &redact_url(&self.url))
+            .field("url", &crate::redact::url(&self.url))
             .finish()
     }
 }
@@ -326,29 +326,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// Hides the password in a database URL, for logs and Debug output.
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_string();
-    };
-    let userinfo = &authority[..at];
-    match userinfo.find(':') {
-        Some(colon) => format!(
-            "{}://{}:***{}",
-            &url[..scheme_end],
-            &userinfo[..colon],
-            &rest[at..]
-        ),
-        None => url.to_string(),
-    }
-}
-
 /// Finds the built site: the first candidate holding `pkg/`, else the first candidate.
 pub fn resolve_site_root(explicit: Option<&Path>, exe: Option<&Path>) -> PathBuf {
     if let Some(dir) = explicit {
@@ -378,15 +355,6 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://dx0:hunter2@db.local:5432/dx0"),
-            "postgres://dx0:***@db.local:5432/dx0"
-        );
-        assert_eq!(
-            redact_url("postgres://dx0@db.local/dx0"),
-            "postgres://dx0@db.local/dx0"
-        );
-        assert_eq!(redact_url("sqlite:dx0.db"), "sqlite:dx0.db");
         let args = DatabaseArgs {
             url: "postgres://a:secret@h/d".into(),
         };

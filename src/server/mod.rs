@@ -31,7 +31,7 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 /// Everything a request handler may need; cloned per request (all fields are cheap handles).
@@ -59,6 +59,22 @@ impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
     }
+}
+
+/// The span of one request in the log: method, path and query with secret values hidden (a
+/// socket's `?token=` would otherwise be copied into every log line), never headers.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let uri = request.uri();
+    let target = match uri.query() {
+        Some(query) => format!("{}?{}", uri.path(), crate::redact::query(query)),
+        None => uri.path().to_string(),
+    };
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        uri = %target,
+        version = ?request.version(),
+    )
 }
 
 /// The whole application: API routes, health checks, the pages, their server functions and
@@ -111,7 +127,7 @@ pub fn router(state: AppState) -> Router {
     headers::secure(routes, state.hsts)
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)

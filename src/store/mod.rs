@@ -71,7 +71,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, AppError> {
     } else {
         Err(AppError::Config(format!(
             "unsupported database URL {:?}: use sqlite:PATH or postgres://…",
-            crate::config::redact_url(url)
+            crate::redact::url(url)
         )))
     }
 }
