@@ -169,3 +169,72 @@ async fn shutdown_closes_open_sockets_with_going_away() {
         other => panic!("expected a close frame, got {other:?}"),
     }
 }
+
+/// The next text frame's JSON, skipping control frames; `None` on a close.
+async fn next_or_close(socket: &mut Socket) -> Option<Value> {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a frame within 10 s")?
+            .ok()?;
+        match msg {
+            Message::Text(text) => return Some(serde_json::from_str(&text).expect("JSON frame")),
+            Message::Close(_) => return None,
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn frames_that_cannot_be_read_close_with_the_code_that_says_why() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+
+    // A legal question at the content limit, every character an emoji that JSON escapes to 12
+    // bytes, is read and answered (it used to be dropped as over 64 KiB).
+    let mut socket = connect(app.addr).await;
+    let content = "\\ud83d\\ude00".repeat(10_000);
+    let frame = format!(r#"{{"action":"question","content":"{content}","id":"emoji"}}"#);
+    assert!(frame.len() > 64 * 1024, "{} bytes", frame.len());
+    send(&mut socket, &frame).await;
+    loop {
+        let next = next_or_close(&mut socket).await.expect("no close");
+        if next["type"] == "done" || next["type"] == "error" {
+            assert_eq!(next["type"], "done", "{next}");
+            break;
+        }
+    }
+
+    // Over the limit: closed with 1009 ("message too big").
+    let mut socket = connect(app.addr).await;
+    let huge = format!(
+        r#"{{"action":"question","content":"{}"}}"#,
+        "x".repeat(200 * 1024)
+    );
+    send(&mut socket, &huge).await;
+    assert_eq!(
+        common::ws::expect_close(&mut socket, Duration::from_secs(10)).await,
+        1009
+    );
+
+    // Text that is not UTF-8: 1007.
+    let mut socket = connect(app.addr).await;
+    let bad = Frame::message(vec![0x7b, 0xff, 0xfe, 0x7d], OpCode::Data(Data::Text), true);
+    socket.send(Message::Frame(bad)).await.unwrap();
+    assert_eq!(
+        common::ws::expect_close(&mut socket, Duration::from_secs(10)).await,
+        1007
+    );
+
+    // A frame that breaks the protocol (a reserved bit set): 1002.
+    let mut socket = connect(app.addr).await;
+    let mut odd = Frame::message(b"{}".to_vec(), OpCode::Data(Data::Text), true);
+    odd.header_mut().rsv1 = true;
+    socket.send(Message::Frame(odd)).await.unwrap();
+    assert_eq!(
+        common::ws::expect_close(&mut socket, Duration::from_secs(10)).await,
+        1002
+    );
+}

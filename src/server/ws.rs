@@ -16,8 +16,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-/// The largest frame accepted; content is at most 10 000 characters (up to 40 000 bytes).
-const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// The largest frame accepted: content is at most 10 000 characters, which JSON may escape to
+/// 12 bytes each (an emoji as two `\uXXXX`), 120 000 bytes with the frame around it.
+pub const MAX_FRAME_BYTES: usize = 128 * 1024;
+/// Close code for a frame over the limit ("message too big").
+const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code for text that is not UTF-8 ("invalid frame payload data").
+const CLOSE_INVALID_DATA: u16 = 1007;
+/// Close code for a frame that breaks the WebSocket protocol.
+const CLOSE_PROTOCOL: u16 = 1002;
 /// Close code sent when the server stops ("going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code sent when the session is revoked or ends ("policy violation").
@@ -242,6 +249,11 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
             Some(Ok(Message::Close(_))) | None => break,
             Some(Err(err)) => {
                 tracing::debug!(error = %err, "websocket receive failed");
+                // A frame that could not be read is answered with the close code that says
+                // why, when the connection is still there to say it on.
+                if let Some((code, reason)) = close_code_for(err) {
+                    close(&mut socket, code, reason).await;
+                }
                 break;
             }
         };
@@ -252,6 +264,24 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
         }
     }
     tracing::debug!("websocket closed");
+}
+
+/// The close code and reason for a frame the socket could not read; none when the connection
+/// itself is gone.
+fn close_code_for(err: axum::Error) -> Option<(u16, &'static str)> {
+    use tungstenite::error::ProtocolError;
+    let inner = err.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>()? {
+        tungstenite::Error::Capacity(_) => Some((CLOSE_TOO_BIG, "frame too big")),
+        tungstenite::Error::Utf8(_) => Some((CLOSE_INVALID_DATA, "text is not UTF-8")),
+        tungstenite::Error::Protocol(
+            ProtocolError::ResetWithoutClosingHandshake
+            | ProtocolError::SendAfterClosing
+            | ProtocolError::ReceivedAfterClosing,
+        ) => None,
+        tungstenite::Error::Protocol(_) => Some((CLOSE_PROTOCOL, "protocol error")),
+        _ => None,
+    }
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
