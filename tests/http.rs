@@ -112,3 +112,36 @@ async fn unknown_page_is_404_in_the_app_frame() {
         "navigation missing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn protected_pages_redirect_and_static_files_answer_only_reads() {
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    // Signed out, a protected page is a real redirect to the sign-in page, whatever the client
+    // accepts (it used to be a 200 with a Location header and an empty page without scripts).
+    for accept in ["*/*", "text/html"] {
+        let page = common::request(app.addr, "GET", "/encounters", &[("Accept", accept)], None).await;
+        assert!(
+            matches!(page.status, 302 | 303),
+            "{accept}: {} {:?}",
+            page.status,
+            page.headers
+        );
+        let location = page.header("location").expect("a Location");
+        assert!(location.starts_with("/login?next="), "{location}");
+    }
+    // The static site answers reads only.
+    let read = http(app.addr, "GET", "/favicon.ico", None).await;
+    assert_eq!(read.status, 200);
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        let refused = http(app.addr, method, "/favicon.ico", Some("")).await;
+        assert_eq!(refused.status, 405, "{method}");
+        assert_eq!(refused.header("allow"), Some("GET, HEAD"), "{method}");
+    }
+    let unknown = http(app.addr, "POST", "/no/such/page", Some("")).await;
+    assert_eq!(unknown.status, 405);
+    // Pages themselves still render for reads.
+    let home = http(app.addr, "GET", "/", None).await;
+    assert_eq!(home.status, 200);
+}

@@ -10,6 +10,7 @@ pub mod fns;
 mod headers;
 mod health;
 mod origin;
+mod pages;
 pub mod panel;
 mod shutdown;
 pub mod views;
@@ -115,11 +116,11 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .route_layer(headers::no_store())
-        // Static files, and the 404 page for any other path.
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(page_headers, shell))
+        .route_layer(middleware::from_fn(pages::redirects_are_redirects))
+        // Static files, and the 404 page for any other path (GET and HEAD only).
+        .fallback(pages::read_only(
+            leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_headers, shell),
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             origin::refuse_cross_site,
