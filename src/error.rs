@@ -15,6 +15,13 @@ pub struct UserError {
     pub message: String,
 }
 
+/// The code of a server-function call whose arguments are missing or malformed (HTTP 400).
+pub const INVALID_ARGUMENTS: &str = "invalid_arguments";
+/// The code of a server-function call whose body is over the limit (HTTP 413).
+pub const TOO_LARGE: &str = "too_large";
+/// The code of an argument the function refuses (too long, out of range; HTTP 400).
+pub const INVALID_CONTENT: &str = "invalid_content";
+
 impl UserError {
     /// Builds an error from a code and a message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -38,6 +45,22 @@ impl FromServerFnError for UserError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            // On the server these say the call itself is wrong: a missing or malformed
+            // argument, or a body over the limit (the web edge answers them 400 and 413).
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => Self::new(
+                INVALID_ARGUMENTS,
+                format!("The call's arguments are missing or malformed: {detail}"),
+            ),
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(detail) if detail.contains("length limit") => {
+                Self::new(TOO_LARGE, "The request body is over the limit.")
+            }
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(detail) => Self::new(
+                INVALID_ARGUMENTS,
+                format!("The call's body cannot be read: {detail}"),
+            ),
             // The request never reached the server (offline, server down): say so plainly.
             ServerFnErrorErr::Request(_) => {
                 Self::new("unreachable", "The server could not be reached.")

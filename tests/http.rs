@@ -145,3 +145,28 @@ async fn protected_pages_redirect_and_static_files_answer_only_reads() {
     let home = http(app.addr, "GET", "/", None).await;
     assert_eq!(home.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_wrong_server_function_call_is_a_client_error() {
+    let _turn = ONE_APP_AT_A_TIME.lock().await;
+    let db = common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    // A missing argument: 400 with a code that says so (it was a 500).
+    let missing = common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some("")).await;
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    assert_eq!(missing.json()["code"], "invalid_arguments", "{}", missing.body);
+    // Refused input: 400.
+    let long = format!("q={}", "x".repeat(10_000));
+    let refused = common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some(&long)).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["code"], "invalid_content");
+    // A body over the 2 MB limit: 413.
+    let huge = format!("q={}", "y".repeat(3 * 1024 * 1024));
+    let over = common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some(&huge)).await;
+    assert_eq!(over.status, 413, "{}", over.body);
+    assert_eq!(over.json()["code"], "too_large");
+    // A good call still answers 200.
+    let good = common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some("q=cbc")).await;
+    assert_eq!(good.status, 200, "{}", good.body);
+}

@@ -124,7 +124,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             origin::refuse_cross_site,
-        ));
+        ))
+        .layer(middleware::from_fn(origin::server_fn_status));
     headers::secure(routes, state.hsts)
         .layer(
             TraceLayer::new_for_http()

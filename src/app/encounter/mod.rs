@@ -37,7 +37,7 @@ pub async fn search_tests(q: String) -> Result<Vec<TestPrice>, UserError> {
     let limit = crate::engine::prices::MAX_NAME_CHARS;
     if q.chars().count() > limit {
         return Err(UserError::new(
-            "invalid_content",
+            crate::error::INVALID_CONTENT,
             format!("A test search is at most {limit} characters."),
         ));
     }
