@@ -155,6 +155,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         production,
         hsts: args.hsts,
         clinic,
+        sockets: dx0::server::sockets::Sockets::new(args.sockets_per_session as usize),
     };
     let app = server::router(state);
     let background = tokio::spawn({
@@ -176,20 +177,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, site_root = %site_root.display(), "listening");
     // The one line a person (or a test harness) reads to find the server.
     println!("Dx0 is serving at http://{addr}");
-    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let graceful = axum::serve(listener, service).with_graceful_shutdown({
-        let shutdown = shutdown.clone();
-        async move { shutdown.wait().await }
-    });
-    let mut server = tokio::spawn(async move { graceful.await });
-    tokio::select! {
-        // The server stopped by itself (an accept loop failure): report it.
-        joined = &mut server => joined??,
-        () = shutdown.wait() => match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
-            Ok(joined) => joined??,
-            Err(_) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; stopping anyway"),
-        },
-    }
+    let limits = dx0::server::listen::Limits {
+        max_connections: args.max_connections as usize,
+        header_timeout: Duration::from_secs(args.header_timeout),
+    };
+    dx0::server::listen::serve(listener, app, limits, shutdown.clone(), DRAIN_TIMEOUT).await;
     let _ = background.await;
     store.close().await;
     tracing::info!("stopped");

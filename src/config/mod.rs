@@ -278,6 +278,16 @@ pub struct ServeArgs {
     /// Send `Strict-Transport-Security` (set it where the site is served over HTTPS only).
     #[arg(long, env = "DX0_HSTS", action = ArgAction::Set, default_value_t = false, value_parser = BoolishValueParser::new())]
     pub hsts: bool,
+    /// Connections open at once, WebSockets included; one more is answered 503 and closed.
+    #[arg(long, env = "DX0_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a client has to send a request's head; also the longest a keep-alive connection
+    /// stays idle.
+    #[arg(long, env = "DX0_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// WebSockets open at once per session; opening one more closes the oldest.
+    #[arg(long, env = "DX0_SOCKETS_PER_SESSION", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub sockets_per_session: u32,
     /// Sign-in, lockout and rate limits.
     #[command(flatten)]
     pub auth: AuthArgs,

@@ -8,11 +8,13 @@ pub mod encounter;
 mod export;
 pub mod fns;
 mod headers;
+pub mod listen;
 mod health;
 mod origin;
 mod pages;
 pub mod panel;
 mod shutdown;
+pub mod sockets;
 pub mod views;
 mod ws;
 
@@ -54,6 +56,8 @@ pub struct AppState {
     pub hsts: bool,
     /// Prices, gatekeeper, judge and costs of encounters.
     pub clinic: Clinic,
+    /// The open WebSockets of each session, capped.
+    pub sockets: sockets::Sockets,
 }
 
 impl FromRef<AppState> for LeptosOptions {

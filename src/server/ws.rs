@@ -151,9 +151,14 @@ async fn authenticate(
 async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut target: Target) {
     tracing::debug!(user = %session.user_name, "websocket opened");
     let mut watch = state.auth.watch(&session.id);
+    let place = state.sockets.open(&session.id);
     loop {
         let incoming = tokio::select! {
             incoming = socket.recv() => incoming,
+            () = place.evicted() => {
+                close(&mut socket, CLOSE_POLICY, "too many sockets for this session").await;
+                return;
+            }
             () = state.shutdown.wait() => {
                 close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
                 return;
@@ -219,6 +224,10 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
                                 () = &mut work, if !finished => finished = true,
                                 () = state.shutdown.wait() => {
                                     close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
+                                    return;
+                                }
+                                () = place.evicted() => {
+                                    close(&mut socket, CLOSE_POLICY, "too many sockets for this session").await;
                                     return;
                                 }
                             }

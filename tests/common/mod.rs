@@ -91,6 +91,10 @@ pub struct TestOptions {
     pub hsts: bool,
     /// The clinic (gatekeeper, judge, prices, costs); the offline one when `None`.
     pub clinic: Option<dx0::server::Clinic>,
+    /// Connection limits; the server's defaults when `None`.
+    pub limits: Option<dx0::server::listen::Limits>,
+    /// WebSockets per session; 8 (the server's default) when `None`.
+    pub sockets_per_session: Option<usize>,
 }
 
 /// The signing secret of test servers (so two test instances accept each other's tokens).
@@ -135,23 +139,19 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         clinic: options.clinic.clone().unwrap_or_else(|| {
             dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
         }),
+        sockets: dx0::server::sockets::Sockets::new(options.sockets_per_session.unwrap_or(8)),
     });
     tokio::spawn(dx0::auth::bootstrap::run_background(auth.clone(), {
         let shutdown = shutdown.clone();
         async move { shutdown.wait().await }
     }));
-    tokio::spawn({
-        let shutdown = shutdown.clone();
-        async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await
-            .unwrap()
-        }
-    });
+    tokio::spawn(dx0::server::listen::serve(
+        listener,
+        app,
+        options.limits.unwrap_or_default(),
+        shutdown.clone(),
+        std::time::Duration::from_secs(10),
+    ));
     TestApp {
         addr,
         store,
