@@ -149,7 +149,7 @@ async fn fhir_endpoints_are_for_admins_only() {
         );
         assert_eq!(
             post(
-                admin,
+                admin.clone(),
                 "/api/v1/fhir/transcript",
                 json!({"transcript": [["only one"]]}).to_string()
             )
@@ -157,6 +157,19 @@ async fn fhir_endpoints_are_for_admins_only() {
             .status,
             422
         );
+        // A body of many tiny entries is refused, not turned into an answer 25 times its size.
+        let tiny: Vec<[&str; 2]> = vec![["a", "b"]; 100_000];
+        let amplified = post(
+            admin.clone(),
+            "/api/v1/fhir/transcript",
+            json!({ "transcript": tiny }).to_string(),
+        )
+        .await;
+        assert_eq!(amplified.status, 413, "{}", db.name);
+        assert!(amplified.body.len() < 1_000);
+        let names = vec!["CBC"; 50_000];
+        let many = post(admin, "/api/v1/fhir/tests", json!({ "tests": names }).to_string()).await;
+        assert_eq!(many.status, 413);
         let anonymous = request(
             app.addr,
             "POST",

@@ -243,6 +243,9 @@ pub async fn fhir_transcript(
             "Field `transcript` must be a list of [speaker, text] pairs",
         );
     };
+    if items.len() > MAX_FHIR_ENTRIES {
+        return too_many("transcript");
+    }
     let mut lines = Vec::new();
     for item in items {
         match item.as_array().map(Vec::as_slice) {
@@ -258,6 +261,17 @@ pub async fn fhir_transcript(
         }
     }
     Json(fhir::transcript_bundle(&lines, patient(&map).as_deref())).into_response()
+}
+
+/// The most entries a FHIR conversion takes: each becomes a resource of a few hundred bytes,
+/// so a body of tiny entries would otherwise come back 25 times larger.
+pub const MAX_FHIR_ENTRIES: usize = 2_000;
+
+fn too_many(field: &str) -> Response {
+    detail(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("Field `{field}` holds at most {MAX_FHIR_ENTRIES} entries"),
+    )
 }
 
 /// `POST /api/v1/fhir/tests {tests: [names], patient_id?}` (admin).
@@ -285,6 +299,9 @@ pub async fn fhir_tests(
             "Field `tests` must be a list of test names",
         );
     };
+    if names.len() > MAX_FHIR_ENTRIES {
+        return too_many("tests");
+    }
     Json(fhir::tests_bundle(
         &names,
         &state.clinic.prices,
