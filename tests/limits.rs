@@ -100,7 +100,7 @@ async fn a_sessions_sockets_over_its_cap_close_the_oldest() {
     let mut third = common::ws::open_with_token(app.addr, &token, "").await;
     assert_eq!(
         common::ws::expect_close(&mut first, Duration::from_secs(5)).await,
-        1008
+        4001
     );
     // The two newest still work.
     common::ws::ask(&mut second, "Any fever?").await;

@@ -1,4 +1,4 @@
-import { test, expect, signIn, waitForHydration } from "./fixtures";
+import { test, expect, signIn, startFromLibrary, waitForHydration } from "./fixtures";
 
 test.describe("signing in", () => {
   test("the demo login signs in, opens the live link, and signs out", async ({ page }) => {
@@ -112,5 +112,22 @@ test.describe("signing in", () => {
     await a.waitForURL((url) => url.pathname === "/login");
     await first.close();
     await second.close();
+  });
+
+  test("an encounter page whose session ends says so, offers to sign in and stops reconnecting", async ({ page }) => {
+    await signIn(page, "physician", "secret", "/cases");
+    await startFromLibrary(page, "leg-swelling-56m");
+    let sockets = 0;
+    page.on("websocket", () => sockets++);
+    // The session ends (signed out from a script sharing the browser's cookie).
+    const out = await page.request.post("/api/fn/logout", { data: "" });
+    expect(out.status()).toBe(200);
+    const notice = page.locator(".notice[data-kind='ended']");
+    await expect(notice).toContainText("You are signed out");
+    await expect(notice.getByRole("link", { name: "Sign in" })).toHaveAttribute("href", "/login");
+    await expect(page.locator(".encounter[data-conn='ended']")).toHaveCount(1);
+    // No reconnection attempts follow (a retry would come within a second).
+    await page.waitForTimeout(3000);
+    expect(sockets).toBe(0);
   });
 });

@@ -31,6 +31,7 @@ fn label(conn: Conn, rtt_ms: Option<u32>) -> String {
         (Conn::Open, Some(rtt)) => format!("Connected · {rtt} ms"),
         (Conn::Lost, _) => "Disconnected, retrying".to_string(),
         (Conn::Ended, _) => "Signed out".to_string(),
+        (Conn::Replaced, _) => "Open in another window".to_string(),
     }
 }
 

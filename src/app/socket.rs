@@ -1,7 +1,8 @@
 //! The browser's WebSocket to `/api/v1/ws` (authenticated by the session cookie): hands every
 //! server frame to its owner and reconnects on its own (growing delays, capped) until the
-//! component goes away or the server ends the session (close 1008). The header's live badge and
-//! the encounter page both use it.
+//! component goes away, the server ends the session (close 1008, or a refused handshake while
+//! signed out) or a newer socket of the session replaces it (close 4001). The header's live
+//! badge and the encounter page both use it.
 
 use leptos::prelude::*;
 
@@ -20,6 +21,9 @@ pub enum Conn {
     Lost,
     /// The server ended the session (signed out elsewhere, or expired): no retry.
     Ended,
+    /// A newer connection of the same session (another tab) took this one's place: no retry,
+    /// or the two would push each other out.
+    Replaced,
 }
 
 impl Conn {
@@ -31,6 +35,7 @@ impl Conn {
             Conn::Open => "open",
             Conn::Lost => "lost",
             Conn::Ended => "ended",
+            Conn::Replaced => "replaced",
         }
     }
 }
@@ -103,7 +108,9 @@ mod client {
     use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
     /// The close code of an ended session: retrying would only be refused.
-    const CLOSE_SESSION_ENDED: u16 = 1008;
+    const CLOSE_SESSION_ENDED: u16 = crate::protocol::CLOSE_SESSION_ENDED;
+    /// The close code of a socket a newer one of its session replaced.
+    const CLOSE_REPLACED: u16 = crate::protocol::CLOSE_REPLACED;
 
     struct Shared {
         url: String,
@@ -203,14 +210,38 @@ mod client {
                 if shared.stopped.get() {
                     return;
                 }
-                (shared.events.closed)(event.code());
-                if event.code() == CLOSE_SESSION_ENDED {
-                    shared.conn.set(Conn::Ended);
-                    return;
+                match event.code() {
+                    CLOSE_SESSION_ENDED => {
+                        (shared.events.closed)(CLOSE_SESSION_ENDED);
+                        shared.conn.set(Conn::Ended);
+                    }
+                    CLOSE_REPLACED => {
+                        (shared.events.closed)(CLOSE_REPLACED);
+                        shared.conn.set(Conn::Replaced);
+                    }
+                    code if was_open.get() => {
+                        (shared.events.closed)(code);
+                        shared.conn.set(Conn::Lost);
+                        // A socket that worked starts the back-off afresh.
+                        retry(shared.clone(), 0);
+                    }
+                    code => {
+                        // The handshake was refused or never answered; the browser does not
+                        // say why. Signed out meanwhile (expired, or elsewhere), retrying is
+                        // useless: ask, and stop if so.
+                        let shared = shared.clone();
+                        leptos::task::spawn_local(async move {
+                            if let Ok(None) = crate::app::account::get_current_user().await {
+                                (shared.events.closed)(CLOSE_SESSION_ENDED);
+                                shared.conn.set(Conn::Ended);
+                                return;
+                            }
+                            (shared.events.closed)(code);
+                            shared.conn.set(Conn::Lost);
+                            retry(shared, attempt + 1);
+                        });
+                    }
                 }
-                shared.conn.set(Conn::Lost);
-                // A socket that worked starts the back-off afresh.
-                retry(shared.clone(), if was_open.get() { 0 } else { attempt + 1 });
             }
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));

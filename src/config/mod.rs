@@ -286,7 +286,7 @@ pub struct ServeArgs {
     #[arg(long, env = "DX0_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
     /// WebSockets open at once per session; opening one more closes the oldest.
-    #[arg(long, env = "DX0_SOCKETS_PER_SESSION", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, env = "DX0_SOCKETS_PER_SESSION", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub sockets_per_session: u32,
     /// Sign-in, lockout and rate limits.
     #[command(flatten)]

@@ -29,6 +29,13 @@ use serde_json::Value;
 /// The most characters a client frame's `content` may hold.
 pub const MAX_CONTENT_CHARS: usize = 10_000;
 
+/// The socket close code of a session that ended (signed out, expired, revoked): the client
+/// does not reconnect.
+pub const CLOSE_SESSION_ENDED: u16 = 1008;
+/// The socket close code of a socket that a newer one of the same session replaced (over the
+/// per-session cap): the client does not reconnect.
+pub const CLOSE_REPLACED: u16 = 4001;
+
 /// What a client frame asks the server to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -28,7 +28,9 @@ const CLOSE_PROTOCOL: u16 = 1002;
 /// Close code sent when the server stops ("going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code sent when the session is revoked or ends ("policy violation").
-const CLOSE_POLICY: u16 = 1008;
+const CLOSE_POLICY: u16 = crate::protocol::CLOSE_SESSION_ENDED;
+/// Close code of a socket a newer one of its session replaced.
+const CLOSE_REPLACED: u16 = crate::protocol::CLOSE_REPLACED;
 /// Close code sent past the message rate limit ("try again later").
 const CLOSE_TRY_LATER: u16 = 1013;
 
@@ -156,7 +158,7 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
         let incoming = tokio::select! {
             incoming = socket.recv() => incoming,
             () = place.evicted() => {
-                close(&mut socket, CLOSE_POLICY, "too many sockets for this session").await;
+                close(&mut socket, CLOSE_REPLACED, "replaced by a newer socket of this session").await;
                 return;
             }
             () = state.shutdown.wait() => {
@@ -227,7 +229,7 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
                                     return;
                                 }
                                 () = place.evicted() => {
-                                    close(&mut socket, CLOSE_POLICY, "too many sockets for this session").await;
+                                    close(&mut socket, CLOSE_REPLACED, "replaced by a newer socket of this session").await;
                                     return;
                                 }
                             }

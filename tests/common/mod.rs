@@ -93,7 +93,7 @@ pub struct TestOptions {
     pub clinic: Option<dx0::server::Clinic>,
     /// Connection limits; the server's defaults when `None`.
     pub limits: Option<dx0::server::listen::Limits>,
-    /// WebSockets per session; 8 (the server's default) when `None`.
+    /// WebSockets per session; 16 (the server's default) when `None`.
     pub sockets_per_session: Option<usize>,
 }
 
@@ -139,7 +139,7 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         clinic: options.clinic.clone().unwrap_or_else(|| {
             dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
         }),
-        sockets: dx0::server::sockets::Sockets::new(options.sockets_per_session.unwrap_or(8)),
+        sockets: dx0::server::sockets::Sockets::new(options.sockets_per_session.unwrap_or(16)),
     });
     tokio::spawn(dx0::auth::bootstrap::run_background(auth.clone(), {
         let shutdown = shutdown.clone();

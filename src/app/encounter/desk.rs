@@ -288,8 +288,11 @@ impl Desk {
         let had_pending = self.pending.read_untracked().is_some();
         self.restore_pending();
         let text = match code {
-            1008 => "Your session has ended (signed out or expired). Sign in again to continue; \
-                     everything done so far is saved."
+            1008 => "You are signed out. Sign in again to continue; everything done so far is \
+                     saved."
+                .to_string(),
+            4001 => "This encounter's connection moved to a newer window or tab of yours; this \
+                     page stopped updating. Reload it to continue here; nothing was lost."
                 .to_string(),
             1013 => "You are sending steps too fast: the server paused this connection. It \
                      reconnects by itself; wait a minute before the next step. Nothing was lost."
@@ -301,6 +304,7 @@ impl Desk {
         };
         let kind = match code {
             1008 => "ended",
+            4001 => "replaced",
             1013 => "rate_limited",
             _ => "disconnected",
         };
