@@ -4,8 +4,7 @@ use clap::Parser;
 use dx0::auth::bootstrap::{prepare_accounts, run_background, signing_secret, DEMO_USER};
 use dx0::auth::{Auth, SystemClock};
 use dx0::config::{
-    apply_env_aliases, resolve_site_root, Cli, Command, Environment, LogFormat,
-    ServeArgs,
+    apply_env_aliases, resolve_site_root, Cli, Command, Environment, LogFormat, ServeArgs,
 };
 use dx0::server::{self, AppState, Shutdown};
 use dx0::store;

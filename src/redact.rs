@@ -80,7 +80,10 @@ mod tests {
             url("postgres://dx0:hunter2@db.local:5432/dx0"),
             "postgres://dx0:***@db.local:5432/dx0"
         );
-        assert_eq!(url("postgres://dx0@db.local/dx0"), "postgres://dx0@db.local/dx0");
+        assert_eq!(
+            url("postgres://dx0@db.local/dx0"),
+            "postgres://dx0@db.local/dx0"
+        );
         assert_eq!(url("sqlite:dx0.db"), "sqlite:dx0.db");
         assert_eq!(
             url("postgres://db/dx0?user=dx0&password=hunter2"),

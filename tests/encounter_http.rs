@@ -168,7 +168,12 @@ async fn fhir_endpoints_are_for_admins_only() {
         assert_eq!(amplified.status, 413, "{}", db.name);
         assert!(amplified.body.len() < 1_000);
         let names = vec!["CBC"; 50_000];
-        let many = post(admin, "/api/v1/fhir/tests", json!({ "tests": names }).to_string()).await;
+        let many = post(
+            admin,
+            "/api/v1/fhir/tests",
+            json!({ "tests": names }).to_string(),
+        )
+        .await;
         assert_eq!(many.status, 413);
         let anonymous = request(
             app.addr,

@@ -320,11 +320,17 @@ async fn cases_and_tests_are_listed_without_login() {
     )
     .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
-    assert!(refused.json()["detail"].as_str().unwrap().contains("at most"));
+    assert!(refused.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("at most"));
     let at_limit = request(
         app.addr,
         "GET",
-        &format!("/api/v1/tests?q={}", "b".repeat(dx0::engine::prices::MAX_NAME_CHARS)),
+        &format!(
+            "/api/v1/tests?q={}",
+            "b".repeat(dx0::engine::prices::MAX_NAME_CHARS)
+        ),
         &[],
         None,
     )

@@ -121,7 +121,8 @@ async fn protected_pages_redirect_and_static_files_answer_only_reads() {
     // Signed out, a protected page is a real redirect to the sign-in page, whatever the client
     // accepts (it used to be a 200 with a Location header and an empty page without scripts).
     for accept in ["*/*", "text/html"] {
-        let page = common::request(app.addr, "GET", "/encounters", &[("Accept", accept)], None).await;
+        let page =
+            common::request(app.addr, "GET", "/encounters", &[("Accept", accept)], None).await;
         assert!(
             matches!(page.status, 302 | 303),
             "{accept}: {} {:?}",
@@ -155,10 +156,16 @@ async fn a_wrong_server_function_call_is_a_client_error() {
     // A missing argument: 400 with a code that says so (it was a 500).
     let missing = common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some("")).await;
     assert_eq!(missing.status, 400, "{}", missing.body);
-    assert_eq!(missing.json()["code"], "invalid_arguments", "{}", missing.body);
+    assert_eq!(
+        missing.json()["code"],
+        "invalid_arguments",
+        "{}",
+        missing.body
+    );
     // Refused input: 400.
     let long = format!("q={}", "x".repeat(10_000));
-    let refused = common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some(&long)).await;
+    let refused =
+        common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some(&long)).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert_eq!(refused.json()["code"], "invalid_content");
     // A body over the 2 MB limit: 413.
@@ -167,6 +174,13 @@ async fn a_wrong_server_function_call_is_a_client_error() {
     assert_eq!(over.status, 413, "{}", over.body);
     assert_eq!(over.json()["code"], "too_large");
     // A good call still answers 200.
-    let good = common::request(app.addr, "POST", "/api/fn/search_tests", &form, Some("q=cbc")).await;
+    let good = common::request(
+        app.addr,
+        "POST",
+        "/api/fn/search_tests",
+        &form,
+        Some("q=cbc"),
+    )
+    .await;
     assert_eq!(good.status, 200, "{}", good.body);
 }

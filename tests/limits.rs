@@ -39,13 +39,19 @@ async fn silent_and_idle_connections_are_closed_after_the_header_timeout() {
     // Connected, sending nothing.
     let mut silent = TcpStream::connect(app.addr).await.unwrap();
     assert!(
-        read_to_close(&mut silent, Duration::from_secs(5)).await.is_ok(),
+        read_to_close(&mut silent, Duration::from_secs(5))
+            .await
+            .is_ok(),
         "a silent connection stayed open"
     );
     // Half a request head, never finished.
     let mut slow = TcpStream::connect(app.addr).await.unwrap();
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
-    assert!(read_to_close(&mut slow, Duration::from_secs(5)).await.is_ok());
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    assert!(read_to_close(&mut slow, Duration::from_secs(5))
+        .await
+        .is_ok());
     // A keep-alive connection: answered, then closed once idle.
     let mut idle = TcpStream::connect(app.addr).await.unwrap();
     idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -58,6 +58,32 @@ pub async fn refuse_cross_site(
     next.run(request).await
 }
 
+/// A server function that failed answers 500 whatever the failure (Leptos's choice); a call
+/// that is itself wrong gets the status that says so: 400 for missing or malformed arguments
+/// and refused input, 413 for a body over the limit. Other failures stay 500.
+pub async fn server_fn_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with(SERVER_FN_PREFIX);
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // An error answer is a small JSON object; a larger body is left as it is.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let code = serde_json::from_slice::<crate::error::UserError>(&bytes)
+        .map(|e| e.code)
+        .unwrap_or_default();
+    parts.status = match code.as_str() {
+        crate::error::INVALID_ARGUMENTS | crate::error::INVALID_CONTENT => StatusCode::BAD_REQUEST,
+        crate::error::TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,32 +127,4 @@ mod tests {
         assert!(same_origin(&proxied, true));
         assert!(!same_origin(&proxied, false));
     }
-}
-
-/// A server function that failed answers 500 whatever the failure (Leptos's choice); a call
-/// that is itself wrong gets the status that says so: 400 for missing or malformed arguments
-/// and refused input, 413 for a body over the limit. Other failures stay 500.
-pub async fn server_fn_status(request: Request, next: Next) -> Response {
-    let is_server_fn = request.uri().path().starts_with(SERVER_FN_PREFIX);
-    let response = next.run(request).await;
-    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    // An error answer is a small JSON object; a larger body is left as it is.
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
-        return Response::from_parts(parts, axum::body::Body::empty());
-    };
-    let code = serde_json::from_slice::<crate::error::UserError>(&bytes)
-        .map(|e| e.code)
-        .unwrap_or_default();
-    parts.status = match code.as_str() {
-        crate::error::INVALID_ARGUMENTS | crate::error::INVALID_CONTENT => {
-            StatusCode::BAD_REQUEST
-        }
-        crate::error::TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    Response::from_parts(parts, axum::body::Body::from(bytes))
 }

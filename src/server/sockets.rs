@@ -5,11 +5,14 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
-/// Every session's open sockets, oldest first.
+/// A session's open sockets, oldest first: each one's id and how to tell it to close.
+type Open = VecDeque<(u64, Arc<Notify>)>;
+
+/// Every session's open sockets.
 #[derive(Clone, Debug)]
 pub struct Sockets {
     per_session: usize,
-    open: Arc<Mutex<HashMap<String, VecDeque<(u64, Arc<Notify>)>>>>,
+    open: Arc<Mutex<HashMap<String, Open>>>,
     next: Arc<std::sync::atomic::AtomicU64>,
 }
 

@@ -414,7 +414,10 @@ mod tests {
             .map(|n| n.chars().count())
             .max()
             .unwrap();
-        assert!(longest < MAX_NAME_CHARS, "a table name of {longest} characters");
+        assert!(
+            longest < MAX_NAME_CHARS,
+            "a table name of {longest} characters"
+        );
         let huge = "troponin ".repeat(4_000);
         assert_eq!(table.lookup(&huge), Lookup::Unknown(Vec::new()));
         assert!(table.search(&huge, 10).is_empty());
@@ -428,7 +431,10 @@ mod tests {
             .map(|n| n.matches(',').count())
             .max()
             .unwrap();
-        assert!(commas < MAX_NAME_COMMAS, "a table name with {commas} commas");
+        assert!(
+            commas < MAX_NAME_COMMAS,
+            "a table name with {commas} commas"
+        );
     }
 
     #[test]
