@@ -1,17 +1,17 @@
 //! Accepting connections, with limits: at most `max_connections` open at once, WebSockets
 //! included (one more is answered 503 and closed at once, so a flood of idle connections cannot
 //! use up the process's file descriptors); a request's head must arrive within `header_timeout`
-//! (a slow client, or a keep-alive connection left idle, is closed); HTTP/1.1 only; on shutdown
-//! no new connection is taken and open ones finish their request.
+//! (a slow client, a connection that never speaks, or a keep-alive connection left idle, is
+//! closed: hyper's header-read timeout); HTTP/1.1 only; on shutdown no new connection is taken
+//! and open ones finish their request.
 
 use super::Shutdown;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::convert::Infallible;
 use std::future::Future;
@@ -58,11 +58,8 @@ pub async fn serve(
     drain: Duration,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
-    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
-    builder
-        .http1()
-        .timer(TokioTimer::new())
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
     loop {
@@ -92,18 +89,28 @@ pub async fn serve(
             app: app.clone(),
             peer,
         });
-        let connection = builder
-            .serve_connection_with_upgrades(io, service)
-            .into_owned();
-        let watched = graceful.watch(connection);
+        let connection = http.serve_connection(io, service).with_upgrades();
+        let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            if let Err(err) = watched.await {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = shutdown.wait() => {
+                    // The request in progress finishes; no other is read.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = ended {
                 tracing::trace!(error = %err, "connection ended with an error");
             }
         });
     }
     drop(listener);
-    if tokio::time::timeout(drain, graceful.shutdown())
+    // Every connection gives its place back when it ends (WebSockets close themselves on
+    // shutdown).
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(drain, permits.acquire_many(all))
         .await
         .is_err()
     {
