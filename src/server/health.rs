@@ -1,4 +1,4 @@
-//! `/healthz` (the process is up) and `/readyz` (the database answers).
+//! `/healthz` (the process is up) and `/readyz` (the database takes a write).
 
 use super::AppState;
 use axum::extract::State;
@@ -15,17 +15,18 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-/// 200 when the database answers a query, 503 with the reason when it does not.
+/// 200 when the database takes a write, 503 with the reason when it does not (a full disk, a
+/// stuck write lock, a database gone).
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = state.store.backend().name();
-    let reason = match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+    let reason = match tokio::time::timeout(READY_TIMEOUT, state.store.check_writable()).await {
         Ok(Ok(())) => {
             return (
                 StatusCode::OK,
                 Json(json!({ "status": "ready", "database": database })),
             )
         }
-        Ok(Err(err)) => format!("database unreachable: {err}"),
+        Ok(Err(err)) => format!("database cannot take a write: {err}"),
         Err(_) => format!(
             "database did not answer within {} s",
             READY_TIMEOUT.as_secs()

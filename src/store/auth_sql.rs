@@ -13,7 +13,9 @@ macro_rules! impl_auth_store {
                 group: $crate::protocol::Group,
                 now: i64,
             ) -> Result<Option<$crate::store::auth::UserRecord>, $crate::error::AppError> {
-                let id: Option<(i64,)> = sqlx::query_as(
+                // Fetched to the end: SQLite commits this statement as it finishes, and a fetch
+                // that stops at the first row never hears that the commit failed.
+                let ids: Vec<(i64,)> = sqlx::query_as(
                     "INSERT INTO users (name, password_hash, user_group, created_at) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING id",
                 )
@@ -21,9 +23,9 @@ macro_rules! impl_auth_store {
                 .bind(password_hash)
                 .bind(group.as_str())
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                Ok(id.map(|(id,)| $crate::store::auth::UserRecord {
+                Ok(ids.first().map(|&(id,)| $crate::store::auth::UserRecord {
                     id,
                     name: name.to_string(),
                     password_hash: password_hash.to_string(),

@@ -6,6 +6,8 @@ pub mod cases;
 mod common;
 pub mod llm;
 mod postgres;
+mod readiness;
+mod release;
 mod sqlite;
 
 pub use auth::{
@@ -56,6 +58,8 @@ pub trait Store: AuthStore + CaseStore + LlmCacheStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Checks that the database answers a query.
     async fn ping(&self) -> Result<(), AppError>;
+    /// Checks that the database takes a write: commits a one-row update, trusted for a second.
+    async fn check_writable(&self) -> Result<(), AppError>;
     /// Reads the applied schema migrations.
     async fn schema(&self) -> Result<SchemaInfo, AppError>;
     /// Closes the pool; later calls fail.

@@ -1,34 +1,51 @@
-//! The SQLite store: one file, WAL mode and a busy timeout so the CLI can write while the server runs.
+//! The SQLite store: one file, WAL mode and a busy timeout so the CLI can write while the server
+//! runs; connections left inside a transaction by a failed write are closed, not pooled.
 
-use super::{common, Backend, SchemaInfo, Store};
+use super::readiness::{self, WriteProbe};
+use super::{common, release, Backend, SchemaInfo, Store};
 use crate::error::AppError;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A store on an SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    probe: Arc<WriteProbe>,
 }
 
 impl SqliteStore {
     /// Opens (creating when missing) and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Self, AppError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
+        let pool = pool_options()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
+            .connect_with(connect_options(url)?)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            probe: Arc::default(),
+        })
     }
+}
+
+/// How each connection is opened.
+fn connect_options(url: &str) -> Result<SqliteConnectOptions, AppError> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true))
+}
+
+/// The pool's settings, with the check every connection passes on its way back.
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .acquire_timeout(Duration::from_secs(5))
+        .after_release(|conn, _| Box::pin(release::sqlite_clean(conn)))
 }
 
 #[async_trait]
@@ -39,6 +56,10 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<(), AppError> {
         common::ping(&self.pool).await
+    }
+
+    async fn check_writable(&self) -> Result<(), AppError> {
+        self.probe.check(&self.pool, readiness::SQLITE_PROBE).await
     }
 
     async fn schema(&self) -> Result<SchemaInfo, AppError> {
@@ -53,3 +74,122 @@ impl Store for SqliteStore {
 super::auth_sql::impl_auth_store!(SqliteStore, sqlx::Sqlite);
 super::cases::impl_case_store!(SqliteStore);
 super::llm::impl_llm_cache_store!(SqliteStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AuthStore;
+
+    /// A transaction SQLite ended by itself (as it does when a `COMMIT` finds the disk full), then
+    /// one ended by dropping it, on one pooled connection: no transaction, and no write lock, may
+    /// outlive them.
+    #[tokio::test]
+    async fn a_transaction_sqlite_ended_itself_leaves_no_lock_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("t.db").display());
+        let options = connect_options(&url)
+            .unwrap()
+            .busy_timeout(Duration::from_millis(500));
+        let pool = pool_options()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        // RAISE(ROLLBACK) ends the whole transaction, as SQLITE_FULL does.
+        sqlx::query(
+            "CREATE TRIGGER refuse BEFORE INSERT ON t WHEN NEW.x < 0 \
+             BEGIN SELECT RAISE(ROLLBACK, 'refused'); END",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        // One of the two connections is held here, so every transaction below uses the other.
+        let mut other = pool.acquire().await.unwrap();
+        for _ in 0..3 {
+            let mut tx = pool.begin().await.unwrap();
+            let refused = sqlx::query("INSERT INTO t VALUES (-1)")
+                .execute(&mut *tx)
+                .await;
+            assert!(refused.is_err(), "the trigger refuses");
+            drop(tx);
+            // Takes the write lock and ends without a commit, like an early return.
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("UPDATE t SET x = x WHERE x < 0")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            drop(tx);
+        }
+        let written = sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut *other)
+            .await;
+        assert!(
+            written.is_ok(),
+            "the write lock was left taken: {written:?}"
+        );
+        drop(other);
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (2)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        pool.close().await;
+        // Both rows are in the file for a fresh connection to read: nothing was left uncommitted.
+        let pool = pool_options()
+            .connect_with(connect_options(&url).unwrap())
+            .await
+            .unwrap();
+        let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 2);
+    }
+
+    /// Makes the commit of any write to `table` fail, as a full disk does: the triggers leave a
+    /// deferred foreign key unmet, which SQLite checks only when the write commits.
+    async fn fail_commits_of(pool: &SqlitePool, table: &str) {
+        for sql in [
+            "CREATE TABLE IF NOT EXISTS nowhere (id INTEGER PRIMARY KEY)".to_string(),
+            "CREATE TABLE IF NOT EXISTS orphans \
+             (parent INTEGER REFERENCES nowhere (id) DEFERRABLE INITIALLY DEFERRED)"
+                .into(),
+            format!(
+                "CREATE TRIGGER {table}_inserted AFTER INSERT ON {table} \
+                 BEGIN INSERT INTO orphans VALUES (1); END"
+            ),
+            format!(
+                "CREATE TRIGGER {table}_updated AFTER UPDATE ON {table} \
+                 BEGIN INSERT INTO orphans VALUES (1); END"
+            ),
+        ] {
+            sqlx::query(&sql).execute(pool).await.unwrap();
+        }
+    }
+
+    /// A single-statement write that returns rows commits as it finishes: when that commit
+    /// fails, the caller must hear it, not get the rows of a write that was undone.
+    #[tokio::test]
+    async fn a_write_whose_commit_fails_is_reported_as_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("t.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        store.check_writable().await.unwrap();
+        fail_commits_of(&store.pool, "readiness_probe").await;
+        fail_commits_of(&store.pool, "users").await;
+        // Past the second in which the successful probe above is trusted.
+        tokio::time::sleep(super::readiness::TRUST_FOR).await;
+        let probed = store.check_writable().await;
+        assert!(probed.is_err(), "the probe's commit failed: {probed:?}");
+        let added = store
+            .add_user("late", "hash", crate::protocol::Group::Physician, 0)
+            .await;
+        assert!(added.is_err(), "the account's commit failed: {added:?}");
+        assert!(store.user_by_name("late").await.unwrap().is_none());
+    }
+}

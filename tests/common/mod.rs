@@ -44,6 +44,15 @@ pub fn sqlite_db() -> TestDb {
     }
 }
 
+/// An SQLite database file in `dir`, which the test owns and cleans up itself.
+pub fn sqlite_db_in(dir: &std::path::Path) -> TestDb {
+    TestDb {
+        name: "sqlite",
+        url: format!("sqlite:{}", dir.join("test.db").display()),
+        _dir: None,
+    }
+}
+
 pub async fn postgres_db() -> Option<TestDb> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let Ok(admin) = std::env::var("DX0_TEST_POSTGRES_URL") else {
