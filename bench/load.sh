@@ -44,5 +44,5 @@ while kill -0 "$load" 2>/dev/null; do
 done
 wait "$load"
 echo "RSS peak under load: $peak kB"
-sleep 3
-echo "RSS 3 s after the sockets closed: $(rss)"
+sleep 12
+echo "RSS 12 s after the sockets closed: $(rss)"

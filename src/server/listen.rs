@@ -58,6 +58,11 @@ pub async fn serve(
     drain: Duration,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    tokio::spawn(give_back_memory(
+        permits.clone(),
+        limits.max_connections,
+        shutdown.clone(),
+    ));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -115,6 +120,33 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("connections still open after {drain:?}; stopping anyway");
+    }
+}
+
+/// Once a burst is over (at most a few connections open), gives the memory it took back to the
+/// system: glibc keeps freed heap pages resident otherwise (measured with `bench/load.sh`: 178 MB
+/// stayed after 1,050 sockets closed). Not while busy: a trim walks every heap and would stall
+/// the requests in progress.
+async fn give_back_memory(permits: Arc<Semaphore>, max: usize, shutdown: Shutdown) {
+    const QUIET: usize = 8;
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    let mut owed = false;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.wait() => return,
+        }
+        let open = max.saturating_sub(permits.available_permits());
+        if open > QUIET {
+            owed = true;
+        } else if owed {
+            owed = false;
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            // SAFETY: malloc_trim only gives free memory back to the system; it is thread-safe.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
     }
 }
 
