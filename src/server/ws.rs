@@ -17,7 +17,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// The largest frame accepted: content is at most 10 000 characters, which JSON may escape to
-/// 12 bytes each (an emoji as two `\uXXXX`), 120 000 bytes with the frame around it.
+/// 12 bytes each (an emoji as two six-character `\u` escapes), 120 000 bytes with the frame
+/// around it.
 pub const MAX_FRAME_BYTES: usize = 128 * 1024;
 /// Close code for a frame over the limit ("message too big").
 const CLOSE_TOO_BIG: u16 = 1009;

@@ -50,21 +50,21 @@ fn occurs(wording: &[String], stems: &[String], loose: Loose) -> f64 {
     }
 }
 
-/// A concept's wordings with their weight and looseness: the question's own wording counts
-/// whole, a lexicon wording nearly so, a cue less (and only exactly).
+/// A concept's own wordings with their weight and looseness: the question's wording counts
+/// whole (a close spelling too), a lexicon wording nearly so (another form of the word too).
+fn worded(concept: &Concept) -> impl Iterator<Item = (&Vec<String>, f64, Loose)> {
+    concept.wordings.iter().enumerate().map(|(i, w)| {
+        if i == 0 {
+            (w, 1.0, Loose::Spelling)
+        } else {
+            (w, 0.9, Loose::Family)
+        }
+    })
+}
+
+/// Its wordings, then its cues: weaker, and met only exactly.
 fn weighted(concept: &Concept) -> impl Iterator<Item = (&Vec<String>, f64, Loose)> {
-    concept
-        .wordings
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if i == 0 {
-                (w, 1.0, Loose::Spelling)
-            } else {
-                (w, 0.9, Loose::Family)
-            }
-        })
-        .chain(concept.cues.iter().map(|w| (w, 0.7, Loose::Exact)))
+    worded(concept).chain(concept.cues.iter().map(|w| (w, 0.7, Loose::Exact)))
 }
 
 /// How well a concept occurs in some stems (its best wording).
@@ -85,7 +85,8 @@ fn meets_said(concept: &Concept, stems: &[String], free: &[String]) -> f64 {
         .filter(|w| occurs(w, stems, Loose::Exact) > 0.0)
         .count();
     let corroborated = 0.05 * cue_hits.saturating_sub(1).min(4) as f64;
-    weighted(concept)
+    // Cues count through `cue_hits` alone: one found weighs 0.7, as in `weighted`.
+    worded(concept)
         .map(|(w, weight, loose)| {
             let found = if w.len() == 1 {
                 occurs(w, free, loose).max(0.5 * occurs(w, stems, loose))
