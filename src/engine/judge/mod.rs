@@ -8,6 +8,7 @@
 
 mod names;
 mod read;
+mod subtypes;
 mod systems;
 
 use super::case::Case;
@@ -266,50 +267,11 @@ impl OfflineJudge {
                 format!("\"{given}\" is another name for the diagnosis ({truth})."),
             );
         }
-        // A narrower form of the diagnosis ("acute promyelocytic leukemia" for acute myeloid
-        // leukemia) is the diagnosis with detail; a broader one says less than the diagnosis.
-        let given_head_groups = groups_of(&read::head_of(&given_n));
-        let given_all: Vec<usize> = given_groups
-            .iter()
-            .chain(&given_head_groups)
-            .copied()
-            .collect();
-        let subtypes = super::lexicon::Lexicon::subtypes();
-        // The true disease as named, not as widened by readings ("Cushing disease" is not
-        // "Cushing's", whose syndrome has other forms).
-        let truth_exact: Vec<usize> = names.iter().flat_map(|n| groups_of(n)).collect();
-        if given_all
-            .iter()
-            .any(|&g| truth_exact.iter().any(|&t| subtypes.is_narrower(g, t)))
-        {
-            let said = case_words(case);
-            let truth_stems: Vec<String> = truth_texts.iter().flat_map(|t| terms(t)).collect();
-            let supported_detail = terms(&given_n)
-                .iter()
-                .filter(|w| !truth_stems.contains(w))
-                .all(|w| supported(w, &said));
-            return if supported_detail {
-                verdict(
-                    5,
-                    format!(
-                        "\"{given}\" is a form of the diagnosis ({truth}) that the case supports."
-                    ),
-                )
-            } else {
-                verdict(
-                    4,
-                    format!("\"{given}\" is a more specific form of the diagnosis ({truth})."),
-                )
-            };
-        }
-        if given_all
-            .iter()
-            .any(|&g| truth_exact.iter().any(|&t| subtypes.is_narrower(t, g)))
-        {
-            return verdict(
-                3,
-                format!("\"{given}\" is broader than the diagnosis ({truth}): it names the disease family, not the disease."),
-            );
+        let head = read::head_of(&given_n);
+        let head_groups = groups_of(&head);
+        let given_all: Vec<usize> = given_groups.iter().chain(&head_groups).copied().collect();
+        if let Some(j) = subtypes::by_form(case, truth, given, &given_all, &names, &truth_texts) {
+            return j;
         }
         // A given diagnosis that names another disease the lexicon knows, and none of the
         // true disease's names, is another disease however alike the words ("Cushing syndrome"
@@ -324,7 +286,6 @@ impl OfflineJudge {
             .flat_map(|f| f.groups)
             .chain(truth_groups.iter().copied())
             .collect();
-        let head = read::head_of(&given_n);
         let head_words: Vec<&str> = head.split(' ').collect();
         let given_spans: Vec<(String, Vec<usize>)> = lexicon
             .find(&head)
@@ -348,7 +309,6 @@ impl OfflineJudge {
                 && !g.iter().any(|i| truth_spans.contains(i))
                 && !truth_texts.iter().any(|t| contains_phrase(t, phrase))
         });
-        let head_groups = groups_of(&head);
         let head_apart = !head_groups.is_empty()
             && !head_groups
                 .iter()
