@@ -2,7 +2,11 @@
 //! per-persona models. With no base URL set, Dx0 runs offline.
 
 use crate::engine::panel::Persona;
-use crate::llm::{OpenAiConfig, Pricing};
+use crate::llm::{OpenAiConfig, Pricing, SystemRole};
+
+fn parse_system_role(text: &str) -> Result<SystemRole, String> {
+    SystemRole::parse(text).ok_or_else(|| format!("{text:?}: expected auto, keep or fold"))
+}
 use clap::Args;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -51,6 +55,12 @@ pub struct LlmArgs {
     /// Ask for JSON with `response_format` (turned off by itself if the endpoint refuses it).
     #[arg(long = "llm-json-mode", env = "DX0_LLM_JSON_MODE", default_value_t = true, action = clap::ArgAction::Set)]
     pub json_mode: bool,
+    /// Where the instructions go: `system` messages (`keep`), folded into the first user
+    /// message (`fold`, for chat templates that drop system messages, such as Gemma's), or
+    /// `auto`: found out on the first call by comparing the prompt tokens the endpoint counts
+    /// with and without a system message.
+    #[arg(long = "llm-system-role", env = "DX0_LLM_SYSTEM_ROLE", default_value = "auto", value_parser = parse_system_role)]
+    pub system_role: SystemRole,
     /// Other models for some personas: `hypothesis=gpt-4o,challenger=o3-mini`.
     #[arg(long = "llm-persona-models", env = "DX0_LLM_PERSONA_MODELS", value_parser = parse_persona_models, default_value = "")]
     pub persona_models: PersonaModels,
@@ -126,6 +136,7 @@ impl LlmArgs {
                 output_per_1k_micros: self.price_output,
             },
             json_mode: self.json_mode,
+            system_role: self.system_role,
             ..OpenAiConfig::new(base_url, self.model.clone())
         })
     }

@@ -107,6 +107,10 @@ pub struct Completion {
     pub cost_micros: i64,
     /// True when the answer came from the response cache.
     pub cached: bool,
+    /// True when the model stopped at the token limit (`finish_reason: "length"`) even after
+    /// the client gave it a larger budget: the text is incomplete.
+    #[serde(default)]
+    pub cut_off: bool,
 }
 
 /// Prices per 1 000 tokens, in millionths of a dollar.
@@ -141,6 +145,7 @@ pub struct Totals {
     prompt_tokens: AtomicI64,
     completion_tokens: AtomicI64,
     cost_micros: AtomicI64,
+    estimated_calls: AtomicI64,
 }
 
 /// A copy of the totals at one moment.
@@ -156,6 +161,32 @@ pub struct TotalsSnapshot {
     pub completion_tokens: i64,
     /// Money spent, in millionths of a dollar.
     pub cost_micros: i64,
+    /// Calls whose endpoint reported no token usage: their tokens (and cost) are estimates,
+    /// four characters a token.
+    pub estimated_calls: i64,
+}
+
+impl TotalsSnapshot {
+    /// One line for people: calls, tokens, dollars, and how much of it is estimated.
+    pub fn describe(&self) -> String {
+        let mut line = format!(
+            "{} calls ({} from the cache), {} prompt + {} completion tokens, ${:.4}",
+            self.calls,
+            self.cache_hits,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.cost_micros as f64 / 1e6
+        );
+        let reached = self.calls - self.cache_hits;
+        if self.estimated_calls > 0 {
+            line.push_str(&format!(
+                " ({} of {} calls reported no token usage: their tokens are estimated at four \
+                 characters a token)",
+                self.estimated_calls, reached
+            ));
+        }
+        line
+    }
 }
 
 impl Totals {
@@ -172,6 +203,9 @@ impl Totals {
             .fetch_add(completion.usage.completion_tokens as i64, Ordering::Relaxed);
         self.cost_micros
             .fetch_add(completion.cost_micros, Ordering::Relaxed);
+        if completion.usage.estimated {
+            self.estimated_calls.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// The totals now.
@@ -182,6 +216,7 @@ impl Totals {
             prompt_tokens: self.prompt_tokens.load(Ordering::Relaxed),
             completion_tokens: self.completion_tokens.load(Ordering::Relaxed),
             cost_micros: self.cost_micros.load(Ordering::Relaxed),
+            estimated_calls: self.estimated_calls.load(Ordering::Relaxed),
         }
     }
 }
@@ -190,7 +225,10 @@ impl Totals {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LlmError {
     /// No answer within the timeout.
-    #[error("the language model did not answer within {0} s")]
+    #[error(
+        "the language model did not answer within the timeout of {0} s (DX0_LLM_TIMEOUT, \
+         --llm-timeout)"
+    )]
     Timeout(u64),
     /// Too many requests, still after retrying.
     #[error("the language model endpoint is rate limiting (HTTP 429)")]
@@ -212,6 +250,10 @@ pub enum LlmError {
     /// The stream ended before its end marker.
     #[error("the language model's stream was cut off")]
     Truncated,
+    /// The stream ended (`[DONE]`) without saying why the answer finished: the server stopped it
+    /// before the answer was complete (llama.cpp's server does so when another request comes).
+    #[error("the language model's server ended the answer before it was finished")]
+    Interrupted,
     /// The connection failed.
     #[error("cannot reach the language model endpoint: {0}")]
     Transport(String),
@@ -224,7 +266,8 @@ impl LlmError {
             LlmError::Timeout(_)
             | LlmError::RateLimited
             | LlmError::Transport(_)
-            | LlmError::Truncated => true,
+            | LlmError::Truncated
+            | LlmError::Interrupted => true,
             LlmError::Status { status, .. } => *status >= 500,
             LlmError::Malformed(_) | LlmError::Empty => false,
         }

@@ -1,6 +1,8 @@
 //! A fake OpenAI-compatible server for tests: real HTTP on a free port, replies chosen by a
 //! script from each request, optional latency, and failure injection (timeouts, 429, 500,
-//! malformed JSON, truncated streams, empty choices).
+//! malformed JSON, truncated streams, empty choices), and the habits of real servers
+//! ([`Quirks`]: llama.cpp's interrupted streams, `finish_reason: "length"`, streams without
+//! usage, `response_format` refused with a 500, chat templates that drop system messages).
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -38,6 +40,25 @@ pub enum FakeReply {
     Truncated(String),
     /// No answer for an hour: the client's timeout has to act.
     Hang,
+}
+
+/// Habits of real OpenAI-compatible servers, off by default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Quirks {
+    /// llama.cpp's server on its defaults: a request that comes while a stream is running ends
+    /// that stream with a bare `data: [DONE]` (no `finish_reason`).
+    pub interrupts_streams: bool,
+    /// Answers longer than the request's `max_tokens` (four characters a token) are cut there
+    /// and end with `finish_reason: "length"`.
+    pub honours_max_tokens: bool,
+    /// Streams carry no `usage`, even when `stream_options.include_usage` asks.
+    pub no_stream_usage: bool,
+    /// A request with `response_format` is refused with this status (llama.cpp: 500).
+    pub refuses_response_format: Option<u16>,
+    /// The chat template drops system messages: the script never sees them.
+    pub drops_system: bool,
+    /// The pause between two streamed pieces (for `interrupts_streams`; default none).
+    pub piece_delay: Duration,
 }
 
 /// A request the fake received.
@@ -96,6 +117,9 @@ struct Shared {
     latency: Mutex<Duration>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    quirks: Mutex<Quirks>,
+    /// Requests received so far: a running stream that sees it grow was interrupted.
+    arrivals: AtomicUsize,
 }
 
 /// A running fake endpoint; stops when dropped.
@@ -120,6 +144,8 @@ impl FakeLlm {
             latency: Mutex::new(Duration::ZERO),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            quirks: Mutex::new(Quirks::default()),
+            arrivals: AtomicUsize::new(0),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(answer))
@@ -172,6 +198,11 @@ impl FakeLlm {
         self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
+    /// Behaves like a real server in these ways from now on.
+    pub fn set_quirks(&self, quirks: Quirks) {
+        *self.shared.quirks.lock().unwrap_or_else(|e| e.into_inner()) = quirks;
+    }
+
     /// Waits this long before answering each request.
     pub fn set_latency(&self, latency: Duration) {
         *self
@@ -186,6 +217,11 @@ async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "the body is not JSON").into_response();
     };
+    let quirks = shared
+        .quirks
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     let request = FakeRequest {
         body,
         authorization: headers
@@ -193,6 +229,33 @@ async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     };
+    // What the model sees: a template that drops system messages drops them.
+    let seen = if quirks.drops_system {
+        let mut body = request.body.clone();
+        if let Some(list) = body["messages"].as_array_mut() {
+            list.retain(|m| m["role"] != "system");
+        }
+        FakeRequest {
+            body,
+            authorization: request.authorization.clone(),
+        }
+    } else {
+        request.clone()
+    };
+    let prompt_tokens = tokens(&seen.body["messages"].to_string());
+    // The client's check of whether system messages are kept is answered like any model would,
+    // outside the script and the record of requests.
+    if seen.last_user() == crate::llm::SYSTEM_PROBE && request.body["max_tokens"] == 1 {
+        return axum::Json(json!({
+            "id": "fake-probe", "object": "chat.completion", "model": request.model(),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ready"},
+                         "finish_reason": "length"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": 1,
+                      "total_tokens": prompt_tokens + 1},
+        }))
+        .into_response();
+    }
+    let arrival = shared.arrivals.fetch_add(1, Ordering::SeqCst) + 1;
     shared
         .received
         .lock()
@@ -205,11 +268,52 @@ async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         tokio::time::sleep(latency).await;
     }
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    if let Some(status) = quirks.refuses_response_format {
+        if request.body.get("response_format").is_some() {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (
+                status,
+                axum::Json(json!({"error": {
+                    "message": "response_format: this chat format does not support it",
+                    "type": "internal_server_error"
+                }})),
+            )
+                .into_response();
+        }
+    }
     let model = request.model();
-    match (shared.script)(&request) {
-        FakeReply::Text(text) => reply(&model, &text, request.stream(), true, true),
-        FakeReply::TextWithoutUsage(text) => reply(&model, &text, request.stream(), false, true),
-        FakeReply::Truncated(text) => reply(&model, &text, request.stream(), false, false),
+    let max_chars = request.body["max_tokens"]
+        .as_u64()
+        .filter(|_| quirks.honours_max_tokens)
+        .map(|t| t.saturating_mul(4) as usize);
+    let style = Style {
+        stream: request.stream(),
+        usage: !(quirks.no_stream_usage && request.stream()),
+        complete: true,
+        max_chars,
+        interrupt: quirks.interrupts_streams.then(|| (shared.clone(), arrival)),
+        piece_delay: quirks.piece_delay,
+        prompt_tokens,
+    };
+    match (shared.script)(&seen) {
+        FakeReply::Text(text) => reply(&model, &text, style),
+        FakeReply::TextWithoutUsage(text) => reply(
+            &model,
+            &text,
+            Style {
+                usage: false,
+                ..style
+            },
+        ),
+        FakeReply::Truncated(text) => reply(
+            &model,
+            &text,
+            Style {
+                usage: false,
+                complete: false,
+                ..style
+            },
+        ),
         FakeReply::Status {
             status,
             retry_after,
@@ -255,12 +359,34 @@ fn tokens(text: &str) -> u64 {
     (text.chars().count() as u64).div_ceil(4).max(1)
 }
 
-/// A chat completion, whole or as a stream; `complete: false` cuts it off half-way.
-fn reply(model: &str, text: &str, stream: bool, usage: bool, complete: bool) -> Response {
+/// How a reply is given.
+struct Style {
+    stream: bool,
+    usage: bool,
+    /// False: cut off half-way, the connection closed.
+    complete: bool,
+    /// Cut at this many characters, `finish_reason: "length"`.
+    max_chars: Option<usize>,
+    /// Ends the stream with a bare `[DONE]` once a request after this one arrives.
+    interrupt: Option<(Arc<Shared>, usize)>,
+    piece_delay: Duration,
+    prompt_tokens: u64,
+}
+
+/// A chat completion, whole or as a stream.
+fn reply(model: &str, text: &str, style: Style) -> Response {
+    let (text, finish) = match style.max_chars {
+        Some(max) if text.chars().count() > max => {
+            (text.chars().take(max).collect::<String>(), "length")
+        }
+        _ => (text.to_string(), "stop"),
+    };
+    let text = text.as_str();
+    let (stream, usage, complete) = (style.stream, style.usage, style.complete);
     let usage_value = json!({
-        "prompt_tokens": 100,
+        "prompt_tokens": style.prompt_tokens,
         "completion_tokens": tokens(text),
-        "total_tokens": 100 + tokens(text),
+        "total_tokens": style.prompt_tokens + tokens(text),
     });
     if !stream {
         if !complete {
@@ -276,7 +402,7 @@ fn reply(model: &str, text: &str, stream: bool, usage: bool, complete: bool) -> 
             "choices": [{
                 "index": 0,
                 "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
+                "finish_reason": finish,
             }],
         });
         if usage {
@@ -304,7 +430,7 @@ fn reply(model: &str, text: &str, stream: bool, usage: bool, complete: bool) -> 
     if complete {
         let end = json!({
             "id": "fake-1", "object": "chat.completion.chunk", "model": model,
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],
         });
         events.push(format!("data: {end}\n\n"));
         if usage {
@@ -316,11 +442,31 @@ fn reply(model: &str, text: &str, stream: bool, usage: bool, complete: bool) -> 
         }
         events.push("data: [DONE]\n\n".to_string());
     }
-    let stream = futures_util::stream::iter(
-        events
-            .into_iter()
-            .map(|e| Ok::<_, std::io::Error>(Bytes::from(e))),
-    );
+    let delay = style.piece_delay;
+    let interrupt = style.interrupt;
+    // Each event after the pause; a stream overtaken by a later request ends at once with a
+    // bare `[DONE]`, as llama.cpp's server ends it.
+    let stream =
+        futures_util::stream::unfold((events.into_iter(), false), move |(mut rest, over)| {
+            let interrupt = interrupt.clone();
+            async move {
+                if over {
+                    return None;
+                }
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let overtaken = interrupt
+                    .as_ref()
+                    .is_some_and(|(shared, mine)| shared.arrivals.load(Ordering::SeqCst) > *mine);
+                if overtaken {
+                    let done = Bytes::from("data: [DONE]\n\n");
+                    return Some((Ok::<_, std::io::Error>(done), (rest, true)));
+                }
+                let event = rest.next()?;
+                Some((Ok(Bytes::from(event)), (rest, false)))
+            }
+        });
     (
         StatusCode::OK,
         [("content-type", "text/event-stream")],

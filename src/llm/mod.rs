@@ -12,4 +12,4 @@ pub use cache::{cache_key, ResponseCache};
 pub use client::{
     ChatMessage, ChatRequest, Completion, LlmClient, LlmError, Pricing, Role, Totals, Usage,
 };
-pub use openai::{OpenAiClient, OpenAiConfig};
+pub use openai::{OpenAiClient, OpenAiConfig, SystemRole, SYSTEM_PROBE};

@@ -5,7 +5,8 @@
 
 use super::cache::{cache_key, ResponseCache};
 use super::client::{
-    ChatRequest, Completion, LlmClient, LlmError, Pricing, TokenSink, Totals, TotalsSnapshot, Usage,
+    ChatMessage, ChatRequest, Completion, LlmClient, LlmError, Pricing, Role, TokenSink, Totals,
+    TotalsSnapshot, Usage,
 };
 use super::sse::{SseBuffer, SseEvent};
 use async_trait::async_trait;
@@ -14,12 +15,41 @@ use rand::Rng;
 use serde_json::{json, Value};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// The longest wait between two attempts, whatever `Retry-After` says.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Where a request's instructions (its system messages) go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SystemRole {
+    /// Found out on the first call: folded when the endpoint counts the same prompt tokens with
+    /// and without a system message (its chat template drops them).
+    #[default]
+    Auto,
+    /// Sent as system messages.
+    Keep,
+    /// Put at the head of the first user message, which every chat template keeps.
+    Fold,
+}
+
+impl SystemRole {
+    /// `auto`, `keep` or `fold`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(Self::Auto),
+            "keep" | "system" => Some(Self::Keep),
+            "fold" | "user" => Some(Self::Fold),
+            _ => None,
+        }
+    }
+}
+
+/// The user message of the two one-token requests that find out whether the endpoint's chat
+/// template keeps system messages.
+pub const SYSTEM_PROBE: &str = "Reply with the single word: ready";
 
 /// How to reach the endpoint.
 #[derive(Clone)]
@@ -43,6 +73,8 @@ pub struct OpenAiConfig {
     pub pricing: Pricing,
     /// Ask for JSON objects with `response_format` when a request wants JSON.
     pub json_mode: bool,
+    /// Where instructions go.
+    pub system_role: SystemRole,
 }
 
 impl fmt::Debug for OpenAiConfig {
@@ -56,6 +88,7 @@ impl fmt::Debug for OpenAiConfig {
             .field("concurrency", &self.concurrency)
             .field("pricing", &self.pricing)
             .field("json_mode", &self.json_mode)
+            .field("system_role", &self.system_role)
             .finish()
     }
 }
@@ -73,6 +106,7 @@ impl OpenAiConfig {
             concurrency: 4,
             pricing: Pricing::default(),
             json_mode: true,
+            system_role: SystemRole::Auto,
         }
     }
 }
@@ -82,10 +116,17 @@ pub struct OpenAiClient {
     config: OpenAiConfig,
     http: reqwest::Client,
     limit: Arc<Semaphore>,
+    /// Taken as well as a `limit` permit once the endpoint was seen interrupting a stream
+    /// when another request came (llama.cpp's server on its defaults): then calls go one at a
+    /// time, so no persona loses its answer.
+    single: Semaphore,
+    one_at_a_time: AtomicBool,
     cache: Option<Arc<dyn ResponseCache>>,
     totals: Totals,
     /// Cleared when the endpoint refused `response_format` once: later requests go without it.
     json_supported: AtomicBool,
+    /// True when instructions go in the user message (decided once).
+    fold: tokio::sync::OnceCell<bool>,
 }
 
 impl fmt::Debug for OpenAiClient {
@@ -100,8 +141,6 @@ impl fmt::Debug for OpenAiClient {
 struct Failure {
     error: LlmError,
     retry_after: Option<Duration>,
-    /// Text already went to the sink: a retry would repeat it.
-    streamed: bool,
 }
 
 impl From<LlmError> for Failure {
@@ -109,9 +148,65 @@ impl From<LlmError> for Failure {
         Self {
             error,
             retry_after: None,
-            streamed: false,
         }
     }
+}
+
+/// Passes streamed text to the caller's sink across attempts: a retry that repeats what was
+/// already shown shows only what is new; one that says something else starts on a new line
+/// (the completion returned holds only the last attempt's text).
+struct Relay<'a> {
+    sink: Option<TokenSink<'a>>,
+    state: Mutex<RelayState>,
+}
+
+#[derive(Default)]
+struct RelayState {
+    shown: String,
+    attempt: String,
+    diverged: bool,
+}
+
+impl<'a> Relay<'a> {
+    fn new(sink: Option<TokenSink<'a>>) -> Self {
+        Self {
+            sink,
+            state: Mutex::new(RelayState::default()),
+        }
+    }
+
+    fn restart(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.attempt.clear();
+        state.diverged = false;
+    }
+
+    fn piece(&self, piece: &str) {
+        let Some(sink) = self.sink else { return };
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.attempt.push_str(piece);
+        if state.diverged {
+            sink(piece);
+            return;
+        }
+        if state.shown.starts_with(&state.attempt) {
+            return;
+        }
+        if let Some(new) = state.attempt.strip_prefix(state.shown.as_str()) {
+            let new = new.to_string();
+            sink(&new);
+            state.shown = state.attempt.clone();
+            return;
+        }
+        state.diverged = true;
+        let whole = format!("\n\n{}", state.attempt);
+        sink(&whole);
+    }
+}
+
+/// Statuses with which servers refuse `response_format` (llama.cpp answers 500).
+fn may_refuse_json(status: u16) -> bool {
+    matches!(status, 400 | 415 | 422 | 500 | 501)
 }
 
 impl OpenAiClient {
@@ -126,12 +221,20 @@ impl OpenAiClient {
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Self {
             limit: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            single: Semaphore::new(1),
+            one_at_a_time: AtomicBool::new(config.concurrency <= 1),
             json_supported: AtomicBool::new(config.json_mode),
             config,
             http,
             cache,
             totals: Totals::default(),
+            fold: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// True once calls go one at a time (configured so, or the endpoint interrupted a stream).
+    pub fn one_at_a_time(&self) -> bool {
+        self.one_at_a_time.load(Ordering::Relaxed)
     }
 
     fn url(&self) -> String {
@@ -150,10 +253,79 @@ impl OpenAiClient {
         text
     }
 
-    fn body(&self, model: &str, request: &ChatRequest, stream: bool) -> Value {
+    /// True when instructions go in the user message: as configured, or found out once.
+    async fn folds(&self, model: &str) -> bool {
+        match self.config.system_role {
+            SystemRole::Keep => false,
+            SystemRole::Fold => true,
+            SystemRole::Auto => {
+                *self
+                    .fold
+                    .get_or_init(|| async {
+                        let drops = self.drops_system(model).await;
+                        if drops {
+                            tracing::warn!(
+                                "the LLM endpoint's chat template drops system messages; \
+                                 instructions now go in the user message (DX0_LLM_SYSTEM_ROLE)"
+                            );
+                        }
+                        drops
+                    })
+                    .await
+            }
+        }
+    }
+
+    /// Two one-token requests, with and without a system message: the same prompt-token count
+    /// means the template dropped it. Unknown (an error, no usage) counts as kept.
+    async fn drops_system(&self, model: &str) -> bool {
+        let count = |messages: Vec<ChatMessage>| async move {
+            let body = json!({
+                "model": model,
+                "messages": messages,
+                "temperature": 0.0,
+                "max_tokens": 1,
+                "stream": false,
+            });
+            let mut call = self.http.post(self.url()).json(&body);
+            if let Some(key) = self.config.api_key.as_deref().filter(|k| !k.is_empty()) {
+                call = call.bearer_auth(key);
+            }
+            let response = tokio::time::timeout(self.config.timeout, call.send())
+                .await
+                .ok()?
+                .ok()?;
+            if !response.status().is_success() {
+                return None;
+            }
+            let value: Value = response.json().await.ok()?;
+            usage_of(&value).map(|u| u.prompt_tokens)
+        };
+        let with = count(vec![
+            ChatMessage::system("You are a careful assistant. Follow the instructions exactly."),
+            ChatMessage::user(SYSTEM_PROBE),
+        ])
+        .await;
+        let without = count(vec![ChatMessage::user(SYSTEM_PROBE)]).await;
+        matches!((with, without), (Some(a), Some(b)) if a == b)
+    }
+
+    fn body(
+        &self,
+        model: &str,
+        request: &ChatRequest,
+        stream: bool,
+        json_mode: bool,
+        fold: bool,
+    ) -> Value {
+        let messages = if fold {
+            folded(&request.messages)
+        } else {
+            request.messages.clone()
+        };
         let mut body = json!({
             "model": model,
-            "messages": request.messages,
+            "messages": messages,
             "temperature": request.temperature,
             "stream": stream,
         });
@@ -163,7 +335,7 @@ impl OpenAiClient {
         if let Some(seed) = request.seed {
             body["seed"] = json!(seed);
         }
-        if request.json && self.json_supported.load(Ordering::Relaxed) {
+        if json_mode {
             body["response_format"] = json!({"type": "json_object"});
         }
         if stream {
@@ -192,13 +364,20 @@ impl OpenAiClient {
         request: &ChatRequest,
         sink: Option<TokenSink<'_>>,
     ) -> Result<Completion, Failure> {
-        let _permit = self
-            .limit
-            .acquire()
-            .await
-            .map_err(|_| LlmError::Transport("the client is shutting down".into()))?;
+        let closed = |_| LlmError::Transport("the client is shutting down".into());
+        let _permit = self.limit.acquire().await.map_err(closed)?;
+        let _single = if self.one_at_a_time() {
+            Some(self.single.acquire().await.map_err(closed)?)
+        } else {
+            None
+        };
         let timeout = self.config.timeout;
-        match tokio::time::timeout(timeout, self.send(model, request, sink)).await {
+        let json_mode = request.json && self.json_supported.load(Ordering::Relaxed);
+        let sending = async {
+            let fold = self.folds(model).await;
+            self.send(model, request, sink, json_mode, fold).await
+        };
+        match tokio::time::timeout(timeout, sending).await {
             Ok(result) => result,
             Err(_) => Err(LlmError::Timeout(timeout.as_secs().max(1)).into()),
         }
@@ -209,11 +388,16 @@ impl OpenAiClient {
         model: &str,
         request: &ChatRequest,
         sink: Option<TokenSink<'_>>,
+        json_mode: bool,
+        fold: bool,
     ) -> Result<Completion, Failure> {
-        let mut call = self
-            .http
-            .post(self.url())
-            .json(&self.body(model, request, sink.is_some()));
+        let mut call = self.http.post(self.url()).json(&self.body(
+            model,
+            request,
+            sink.is_some(),
+            json_mode,
+            fold,
+        ));
         if let Some(key) = self.config.api_key.as_deref().filter(|k| !k.is_empty()) {
             call = call.bearer_auth(key);
         }
@@ -231,14 +415,17 @@ impl OpenAiClient {
                 .filter(|s| s.is_finite() && *s >= 0.0)
                 .map(Duration::from_secs_f64);
             let detail = self.scrub(&response.text().await.unwrap_or_default());
-            // An endpoint without JSON mode: forget it and try again without.
-            if status.as_u16() == 400
-                && request.json
-                && detail.contains("response_format")
-                && self.json_supported.swap(false, Ordering::Relaxed)
-            {
-                tracing::info!("the LLM endpoint does not take response_format; asking for JSON in the prompt only");
-                return Box::pin(self.send(model, request, sink)).await;
+            // An endpoint without JSON mode refuses it in its own way (400 from most, 500 from
+            // llama.cpp): when the same request succeeds without it, go without from now on.
+            if json_mode && may_refuse_json(status.as_u16()) {
+                let plain = Box::pin(self.send(model, request, sink, false, fold)).await;
+                if plain.is_ok() && self.json_supported.swap(false, Ordering::Relaxed) {
+                    tracing::info!(
+                        status = status.as_u16(),
+                        "the LLM endpoint refused response_format; asking for JSON in the prompt only"
+                    );
+                }
+                return plain;
             }
             let error = if status.as_u16() == 429 {
                 LlmError::RateLimited
@@ -248,11 +435,7 @@ impl OpenAiClient {
                     detail,
                 }
             };
-            return Err(Failure {
-                error,
-                retry_after,
-                streamed: false,
-            });
+            return Err(Failure { error, retry_after });
         }
         match sink {
             None => {
@@ -272,6 +455,7 @@ impl OpenAiClient {
         request: &ChatRequest,
         text: String,
         usage: Option<Usage>,
+        cut_off: bool,
     ) -> Completion {
         let usage = usage.unwrap_or_else(|| estimate(request, &text));
         Completion {
@@ -280,6 +464,7 @@ impl OpenAiClient {
             model: model.to_string(),
             usage,
             cached: false,
+            cut_off,
         }
     }
 
@@ -293,17 +478,21 @@ impl OpenAiClient {
             .get("choices")
             .and_then(Value::as_array)
             .ok_or_else(|| LlmError::Malformed("no choices".into()))?;
-        let text = choices
-            .first()
+        let first = choices.first();
+        let text = first
             .and_then(|c| c.pointer("/message/content"))
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        if text.trim().is_empty() {
+        let cut_off = first
+            .and_then(|c| c.get("finish_reason"))
+            .and_then(Value::as_str)
+            == Some("length");
+        if text.trim().is_empty() && !cut_off {
             return Err(LlmError::Empty);
         }
         let answered_by = body.get("model").and_then(Value::as_str).unwrap_or(model);
-        Ok(self.finish(answered_by, request, text, usage_of(body)))
+        Ok(self.finish(answered_by, request, text, usage_of(body), cut_off))
     }
 
     async fn read_stream(
@@ -318,19 +507,14 @@ impl OpenAiClient {
         let mut text = String::new();
         let mut usage = None;
         let mut answered_by = model.to_string();
-        let mut finished = false;
+        let mut finish: Option<String> = None;
         let mut done = false;
-        let fail = |error: LlmError, text: &str| Failure {
-            error,
-            retry_after: None,
-            streamed: !text.is_empty(),
-        };
         while let Some(chunk) = bytes.next().await {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(e) => {
                     tracing::debug!(error = %without_url(&e), "LLM stream read failed");
-                    return Err(fail(LlmError::Truncated, &text));
+                    return Err(LlmError::Truncated.into());
                 }
             };
             for event in buffer.push(&String::from_utf8_lossy(&chunk)) {
@@ -341,12 +525,8 @@ impl OpenAiClient {
                     }
                     SseEvent::Data(payload) => payload,
                 };
-                let value: Value = serde_json::from_str(&payload).map_err(|_| {
-                    fail(
-                        LlmError::Malformed("a stream event is not JSON".into()),
-                        &text,
-                    )
-                })?;
+                let value: Value = serde_json::from_str(&payload)
+                    .map_err(|_| LlmError::Malformed("a stream event is not JSON".into()))?;
                 if let Some(m) = value.get("model").and_then(Value::as_str) {
                     answered_by = m.to_string();
                 }
@@ -364,8 +544,8 @@ impl OpenAiClient {
                             text.push_str(piece);
                         }
                     }
-                    if choice.get("finish_reason").is_some_and(|r| !r.is_null()) {
-                        finished = true;
+                    if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+                        finish = Some(reason.to_string());
                     }
                 }
             }
@@ -373,14 +553,55 @@ impl OpenAiClient {
                 break;
             }
         }
-        if !done && !finished {
-            return Err(fail(LlmError::Truncated, &text));
+        // An answer is complete only when the server says why it finished: a bare `[DONE]`
+        // is a stream the server stopped, whatever it had sent.
+        let cut_off = match (finish.as_deref(), done) {
+            (Some(reason), _) => reason == "length",
+            (None, true) => return Err(LlmError::Interrupted.into()),
+            (None, false) => return Err(LlmError::Truncated.into()),
+        };
+        if text.trim().is_empty() && !cut_off {
+            return Err(LlmError::Empty.into());
         }
-        if text.trim().is_empty() {
-            return Err(fail(LlmError::Empty, &text));
-        }
-        Ok(self.finish(&answered_by, request, text, usage))
+        Ok(self.finish(&answered_by, request, text, usage, cut_off))
     }
+
+    /// After an interrupted stream: from now on one call at a time.
+    fn serialize(&self) {
+        if !self.one_at_a_time.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                "the LLM endpoint interrupted a stream while another request was running; \
+                 calls to it now go one at a time (set DX0_LLM_CONCURRENCY=1 to start so)"
+            );
+        }
+    }
+}
+
+/// The messages with every system message put at the head of the first user message.
+fn folded(messages: &[ChatMessage]) -> Vec<ChatMessage> {
+    let instructions: Vec<&str> = messages
+        .iter()
+        .filter(|m| m.role == Role::System)
+        .map(|m| m.content.as_str())
+        .collect();
+    if instructions.is_empty() {
+        return messages.to_vec();
+    }
+    let head = instructions.join("\n\n");
+    let mut out: Vec<ChatMessage> = Vec::with_capacity(messages.len());
+    let mut placed = false;
+    for m in messages.iter().filter(|m| m.role != Role::System) {
+        if !placed && m.role == Role::User {
+            out.push(ChatMessage::user(format!("{head}\n\n{}", m.content)));
+            placed = true;
+        } else {
+            out.push(m.clone());
+        }
+    }
+    if !placed {
+        out.insert(0, ChatMessage::user(head));
+    }
+    out
 }
 
 /// A reqwest error's text without the URL (which may carry credentials in a query).
@@ -442,15 +663,41 @@ impl LlmClient for OpenAiClient {
                 return Ok(hit);
             }
         }
+        let relay = Relay::new(sink);
+        let relayed = |piece: &str| relay.piece(piece);
+        let stream: Option<TokenSink<'_>> = sink.map(|_| &relayed as TokenSink<'_>);
+        let mut asked = request.clone();
+        // What earlier attempts of this call spent (an answer cut at the token limit).
+        let mut spent: Option<Completion> = None;
         let mut attempt = 0;
         loop {
-            match self.attempt(model, request, sink).await {
-                Ok(completion) => {
+            relay.restart();
+            match self.attempt(model, &asked, stream).await {
+                Ok(mut completion) => {
+                    // Cut at the token limit: once more with twice the budget.
+                    if completion.cut_off && spent.is_none() {
+                        if let Some(max) = asked.max_tokens {
+                            tracing::info!(max_tokens = max, "LLM answer cut at the token limit; asking again with twice the budget");
+                            asked.max_tokens = Some(max.saturating_mul(2));
+                            spent = Some(completion);
+                            continue;
+                        }
+                    }
+                    if let Some(earlier) = spent.take() {
+                        completion.usage.prompt_tokens += earlier.usage.prompt_tokens;
+                        completion.usage.completion_tokens += earlier.usage.completion_tokens;
+                        completion.usage.estimated |= earlier.usage.estimated;
+                        completion.cost_micros += earlier.cost_micros;
+                    }
+                    if completion.text.trim().is_empty() {
+                        return Err(LlmError::Empty);
+                    }
                     tracing::debug!(
                         model = %completion.model,
                         prompt_tokens = completion.usage.prompt_tokens,
                         completion_tokens = completion.usage.completion_tokens,
                         cost_micros = completion.cost_micros,
+                        cut_off = completion.cut_off,
                         "LLM call"
                     );
                     if let Some(cache) = &self.cache {
@@ -460,10 +707,10 @@ impl LlmClient for OpenAiClient {
                     return Ok(completion);
                 }
                 Err(failure) => {
-                    if attempt >= self.config.max_retries
-                        || failure.streamed
-                        || !failure.error.is_retryable()
-                    {
+                    if failure.error == LlmError::Interrupted {
+                        self.serialize();
+                    }
+                    if attempt >= self.config.max_retries || !failure.error.is_retryable() {
                         tracing::warn!(error = %failure.error, attempts = attempt + 1, "LLM call failed");
                         return Err(failure.error);
                     }

@@ -1,0 +1,240 @@
+//! What real OpenAI-compatible servers do, learnt by the fake (`Quirks`), and the client's
+//! answer to each: llama.cpp's interrupted streams (a bare `[DONE]`), `finish_reason:
+//! "length"`, streams without usage, `response_format` refused with a 500, and chat templates
+//! that drop system messages.
+#![cfg(feature = "ssr")]
+
+use dx0::llm::fake::{FakeLlm, FakeReply, Quirks};
+use dx0::llm::{
+    ChatMessage, ChatRequest, LlmClient, LlmError, OpenAiClient, OpenAiConfig, SystemRole,
+};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn config(fake: &FakeLlm) -> OpenAiConfig {
+    OpenAiConfig {
+        backoff_base: Duration::from_millis(10),
+        timeout: Duration::from_secs(10),
+        ..OpenAiConfig::new(fake.base_url(), "fake-model")
+    }
+}
+
+fn ask(text: &str) -> ChatRequest {
+    ChatRequest::new(vec![
+        ChatMessage::system("You are terse."),
+        ChatMessage::user(text),
+    ])
+}
+
+const LONG: &str = "one two three four five six seven eight nine ten eleven twelve thirteen \
+fourteen fifteen sixteen seventeen eighteen nineteen twenty";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn streams_the_server_interrupts_are_retried_one_at_a_time_and_none_is_lost() {
+    let fake = FakeLlm::start(|r| FakeReply::Text(format!("{} {LONG}", r.last_user()))).await;
+    fake.set_quirks(Quirks {
+        interrupts_streams: true,
+        piece_delay: Duration::from_millis(5),
+        ..Quirks::default()
+    });
+    let client = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
+    assert!(!client.one_at_a_time());
+    let shown: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(vec![String::new(); 3]));
+    let calls = (0..3).map(|i| {
+        let client = client.clone();
+        let shown = shown.clone();
+        async move {
+            let sink = move |piece: &str| shown.lock().unwrap()[i].push_str(piece);
+            client
+                .complete(&ask(&format!("persona {i}")), Some(&sink))
+                .await
+        }
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    for (i, answer) in answers.iter().enumerate() {
+        let answer = answer.as_ref().expect("every stream ends complete");
+        assert_eq!(answer.text, format!("persona {i} {LONG}"));
+        // What was shown live is the answer once, not a partial answer and then the whole.
+        assert_eq!(shown.lock().unwrap()[i], answer.text);
+    }
+    assert!(
+        client.one_at_a_time(),
+        "an interrupted stream makes the client go one call at a time"
+    );
+    assert!(
+        fake.requests().len() > 3,
+        "the interrupted streams were asked again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_done_is_never_taken_for_a_complete_answer() {
+    // Every request is overtaken: the stream always ends with a bare [DONE].
+    let fake = FakeLlm::start(|_| FakeReply::Text(LONG.into())).await;
+    fake.set_quirks(Quirks {
+        interrupts_streams: true,
+        piece_delay: Duration::from_millis(20),
+        ..Quirks::default()
+    });
+    let client = OpenAiClient::new(
+        OpenAiConfig {
+            max_retries: 0,
+            ..config(&fake)
+        },
+        None,
+    )
+    .unwrap();
+    let sink = |_: &str| {};
+    let a = ask("a");
+    let first = client.complete(&a, Some(&sink));
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        client.complete(&ask("b"), Some(&sink)).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(first, Err(LlmError::Interrupted));
+    assert!(second.is_ok());
+    assert!(LlmError::Interrupted
+        .to_string()
+        .contains("before it was finished"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_cut_at_the_token_limit_gets_a_larger_budget_then_says_so() {
+    let fake = FakeLlm::start(|_| FakeReply::Text(LONG.into())).await;
+    fake.set_quirks(Quirks {
+        honours_max_tokens: true,
+        ..Quirks::default()
+    });
+    let client = OpenAiClient::new(config(&fake), None).unwrap();
+    // 20 tokens (80 characters) are too few; 40 are enough.
+    let fits = client
+        .complete(
+            &ChatRequest {
+                max_tokens: Some(20),
+                ..ask("x")
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits.text, LONG);
+    assert!(!fits.cut_off);
+    let budgets: Vec<u64> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body["max_tokens"].as_u64().unwrap())
+        .collect();
+    assert_eq!(budgets, vec![20, 40]);
+    // 5 tokens, then 10: still cut, and the completion says so (streamed too).
+    let sink = |_: &str| {};
+    let cut = client
+        .complete(
+            &ChatRequest {
+                max_tokens: Some(5),
+                ..ask("y")
+            },
+            Some(&sink),
+        )
+        .await
+        .unwrap();
+    assert!(cut.cut_off);
+    assert_eq!(cut.text.chars().count(), 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_without_usage_are_counted_as_estimated_in_every_total() {
+    let fake = FakeLlm::start(|_| FakeReply::Text("a streamed answer".into())).await;
+    fake.set_quirks(Quirks {
+        no_stream_usage: true,
+        ..Quirks::default()
+    });
+    let client = OpenAiClient::new(config(&fake), None).unwrap();
+    let sink = |_: &str| {};
+    let streamed = client.complete(&ask("x"), Some(&sink)).await.unwrap();
+    assert!(streamed.usage.estimated);
+    let whole = client.complete(&ask("y"), None).await.unwrap();
+    assert!(!whole.usage.estimated);
+    let totals = client.totals();
+    assert_eq!((totals.calls, totals.estimated_calls), (2, 1));
+    let line = totals.describe();
+    assert!(
+        line.contains("1 of 2 calls reported no token usage"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_mode_refused_with_a_500_falls_back_to_the_prompt() {
+    let fake = FakeLlm::start(|_| FakeReply::Text("{\"ok\": true}".into())).await;
+    fake.set_quirks(Quirks {
+        refuses_response_format: Some(500),
+        ..Quirks::default()
+    });
+    let client = OpenAiClient::new(config(&fake), None).unwrap();
+    let json = |text: &str| ChatRequest {
+        json: true,
+        ..ask(text)
+    };
+    assert_eq!(
+        client.complete(&json("a"), None).await.unwrap().text,
+        "{\"ok\": true}"
+    );
+    client.complete(&json("b"), None).await.unwrap();
+    let with_format: Vec<bool> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body.get("response_format").is_some())
+        .collect();
+    // Refused once, asked again without, and never again with.
+    assert_eq!(with_format, vec![true, false, false]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instructions_survive_a_template_that_drops_system_messages() {
+    // The model answers from what it sees: the instructions, or it echoes the question.
+    let script = |r: &dx0::llm::fake::FakeRequest| {
+        let seen = format!("{}\n{}", r.system(), r.first_user());
+        if seen.contains("You are terse.") {
+            FakeReply::Text("terse answer".into())
+        } else {
+            FakeReply::Text(format!("echo: {}", r.last_user()))
+        }
+    };
+    let fake = FakeLlm::start(script).await;
+    fake.set_quirks(Quirks {
+        drops_system: true,
+        ..Quirks::default()
+    });
+    let kept = OpenAiClient::new(
+        OpenAiConfig {
+            system_role: SystemRole::Keep,
+            ..config(&fake)
+        },
+        None,
+    )
+    .unwrap();
+    assert!(kept
+        .complete(&ask("hi"), None)
+        .await
+        .unwrap()
+        .text
+        .starts_with("echo"));
+    let auto = OpenAiClient::new(config(&fake), None).unwrap();
+    assert_eq!(
+        auto.complete(&ask("hi"), None).await.unwrap().text,
+        "terse answer"
+    );
+    let last = fake.requests().pop().unwrap();
+    assert!(last.system().is_empty());
+    assert!(last.first_user().starts_with("You are terse."));
+
+    // A server that keeps system messages keeps getting them.
+    let plain = FakeLlm::start(script).await;
+    let client = OpenAiClient::new(config(&plain), None).unwrap();
+    assert_eq!(
+        client.complete(&ask("hi"), None).await.unwrap().text,
+        "terse answer"
+    );
+    assert_eq!(plain.requests()[0].system(), "You are terse.");
+}
