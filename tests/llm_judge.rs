@@ -1,6 +1,7 @@
 //! The LLM judge against the fake server: a malformed answer gets one repair request, then the
 //! offline judge scores and says so; a model that fails falls back the same way; the exact name
-//! needs no model at all.
+//! needs no model at all; a placeholder, a question or a list never reaches the model; a model
+//! score far from the offline judge's is asked again, then overruled and flagged.
 #![cfg(feature = "ssr")]
 
 use dx0::engine::{Case, Judge, LlmJudge};
@@ -42,8 +43,17 @@ async fn a_malformed_answer_is_repaired_once() {
         ),
     ])
     .await;
-    let j = judge.judge(&case(), "Pseudogout").await.unwrap().unwrap();
+    let j = judge
+        .judge(&case(), "Crystal arthritis")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(j.score, 3);
+    assert!(
+        j.by.contains("language-model judge (judge-model)"),
+        "{}",
+        j.by
+    );
     let sent = fake.requests();
     assert_eq!(sent.len(), 2);
     assert!(
@@ -88,4 +98,71 @@ async fn the_name_or_a_synonym_needs_no_model() {
     let mut no_key = case();
     no_key.diagnosis = None;
     assert!(judge.judge(&no_key, "gout").await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn what_is_not_one_diagnosis_never_reaches_the_model() {
+    // A model that calls everything right.
+    let (fake, judge) = judge_with(vec![FakeReply::Text(
+        "{\"score\": 5, \"rationale\": \"Correct.\"}".into(),
+    )])
+    .await;
+    for given in [
+        "No diagnosis reached",
+        "",
+        "Could this be gout?",
+        "Gout, septic arthritis or pseudogout",
+    ] {
+        let j = judge.judge(&case(), given).await.unwrap().unwrap();
+        assert!(!j.correct(), "{given:?} judged correct: {j:?}");
+        assert_eq!(j.by, "the offline judge", "{given:?}");
+    }
+    let placeholder = judge
+        .judge(&case(), "No diagnosis reached")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(placeholder.score, 1);
+    assert!(placeholder.rationale.contains("No diagnosis"));
+    assert!(fake.requests().is_empty(), "nothing was sent to the model");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_model_far_from_the_offline_judge_is_asked_again_then_overruled_and_flagged() {
+    // Twice 5 for a wrong disease: the offline judge's score stands, flagged.
+    let (fake, judge) = judge_with(vec![FakeReply::Text(
+        "{\"score\": 5, \"rationale\": \"Same thing.\"}".into(),
+    )])
+    .await;
+    let j = judge
+        .judge(&case(), "Migraine without aura")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!j.correct(), "{j:?}");
+    assert_eq!(fake.requests().len(), 2, "a second judgement was asked");
+    assert_ne!(
+        fake.requests()[0].body["seed"],
+        fake.requests()[1].body["seed"]
+    );
+    assert!(
+        j.by.contains("overruling the language-model judge"),
+        "{}",
+        j.by
+    );
+    assert!(j.rationale.contains("scored 5/5"), "{}", j.rationale);
+
+    // A second judgement within a point of the offline judge settles it.
+    let (_fake, judge) = judge_with(vec![
+        FakeReply::Text("{\"score\": 5, \"rationale\": \"Same thing.\"}".into()),
+        FakeReply::Text("{\"score\": 1, \"rationale\": \"Another disease.\"}".into()),
+    ])
+    .await;
+    let j = judge
+        .judge(&case(), "Migraine without aura")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(j.score, 1);
+    assert!(j.by.contains("on a second judgement"), "{}", j.by);
 }

@@ -4,10 +4,17 @@
 //! that drop system messages.
 #![cfg(feature = "ssr")]
 
+mod common;
+
+use common::panel::{chair, is_consensus, is_persona, persona_reply};
+use dx0::engine::library::bundled_cases;
+use dx0::engine::panel::{run_panel, LlmPanel, Mode, RunEvent, RunOptions, RunOutcome};
+use dx0::engine::{EncounterState, Engine, LlmJudge, OfflineGatekeeper, PriceTable};
 use dx0::llm::fake::{FakeLlm, FakeReply, Quirks};
 use dx0::llm::{
     ChatMessage, ChatRequest, LlmClient, LlmError, OpenAiClient, OpenAiConfig, SystemRole,
 };
+use dx0::protocol::Money;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -237,4 +244,161 @@ async fn instructions_survive_a_template_that_drops_system_messages() {
         "terse answer"
     );
     assert_eq!(plain.requests()[0].system(), "You are terse.");
+}
+
+/// llama.cpp's server on its defaults, all at once: interrupted parallel streams, answers cut at
+/// `max_tokens`, streams without usage, and JSON mode refused with a 500.
+fn llama_cpp() -> Quirks {
+    Quirks {
+        interrupts_streams: true,
+        honours_max_tokens: true,
+        no_stream_usage: true,
+        refuses_response_format: Some(500),
+        piece_delay: Duration::from_millis(2),
+        ..Quirks::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_llama_cpp_server_the_panel_keeps_all_five_personas() {
+    let cases = Arc::new(bundled_cases().unwrap());
+    let case = cases
+        .iter()
+        .find(|c| c.diagnosis.is_some())
+        .unwrap()
+        .clone();
+    let for_script = cases.clone();
+    let fake = FakeLlm::start(move |request| {
+        if is_persona(request) {
+            persona_reply(request)
+        } else if is_consensus(request) {
+            chair(&for_script, request)
+        } else {
+            FakeReply::Text("{\"score\": 5, \"rationale\": \"Same disease.\"}".into())
+        }
+    })
+    .await;
+    fake.set_quirks(llama_cpp());
+    let client: Arc<dyn LlmClient> = Arc::new(
+        OpenAiClient::new(
+            OpenAiConfig {
+                concurrency: 4,
+                ..config(&fake)
+            },
+            None,
+        )
+        .unwrap(),
+    );
+    let panel = LlmPanel::new(client.clone());
+    let prices = PriceTable::bundled();
+    let judge = LlmJudge::new(client.clone(), None);
+    let engine = Engine {
+        case: &case,
+        prices: &prices,
+        gatekeeper: &OfflineGatekeeper,
+        judge: &judge,
+        visit_cost: Money(30_000),
+        estimator: None,
+    };
+    let words = Mutex::new(0usize);
+    let events = |event: RunEvent<'_>| {
+        if let RunEvent::Words { .. } = event {
+            *words.lock().unwrap() += 1;
+        }
+    };
+    let mut state = EncounterState::new(None);
+    let options = RunOptions {
+        mode: Mode::Unconstrained,
+        ..RunOptions::default()
+    };
+    let outcome = run_panel(&engine, &mut state, &panel, &options, Some(&events)).await;
+    let RunOutcome::Verdict(Some(verdict)) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(verdict.correct, "{verdict:?}");
+    let deliberations: Vec<_> = state
+        .panel
+        .iter()
+        .filter(|p| !p.contributions.is_empty())
+        .collect();
+    assert!(!deliberations.is_empty());
+    for turn in deliberations {
+        assert_eq!(turn.contributions.len(), 5);
+        for c in &turn.contributions {
+            assert!(!c.failed, "{} could not take part: {}", c.persona, c.text);
+        }
+    }
+    assert!(*words.lock().unwrap() > 0, "the personas' words streamed");
+    let totals = client.totals();
+    assert!(totals.estimated_calls > 0, "{totals:?}");
+    assert!(totals.describe().contains("estimated"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consensus_cut_at_the_token_limit_is_repaired_for_what_it_was() {
+    let cases = Arc::new(bundled_cases().unwrap());
+    let case = cases
+        .iter()
+        .find(|c| c.diagnosis.is_some())
+        .unwrap()
+        .clone();
+    let for_script = cases.clone();
+    let fake = FakeLlm::start(move |request| {
+        if is_persona(request) {
+            return persona_reply(request);
+        }
+        let repairing = request.body["messages"].as_array().map_or(0, Vec::len) > 2;
+        if is_consensus(request) && !repairing {
+            // A rambling chair: its JSON never closes within the budget.
+            let reasons = "because ".repeat(1_200);
+            return FakeReply::Text(format!(
+                "{{\"differential\": [], \"reasons\": \"{reasons}\"}}"
+            ));
+        }
+        chair(&for_script, request)
+    })
+    .await;
+    fake.set_quirks(Quirks {
+        honours_max_tokens: true,
+        ..Quirks::default()
+    });
+    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
+    let panel = LlmPanel::new(client);
+    let prices = PriceTable::bundled();
+    let engine = Engine {
+        case: &case,
+        prices: &prices,
+        gatekeeper: &OfflineGatekeeper,
+        judge: &dx0::engine::OfflineJudge,
+        visit_cost: Money(30_000),
+        estimator: None,
+    };
+    let mut state = EncounterState::new(None);
+    let options = RunOptions {
+        mode: Mode::Instant,
+        ..RunOptions::default()
+    };
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    assert!(
+        matches!(outcome, RunOutcome::Verdict(Some(_))),
+        "{outcome:?}"
+    );
+    let repair = fake
+        .requests()
+        .into_iter()
+        .find(|r| is_consensus(r) && r.body["messages"].as_array().map_or(0, Vec::len) > 2)
+        .expect("a repair request");
+    assert!(
+        repair.last_user().contains("cut off at the token limit"),
+        "{}",
+        repair.last_user()
+    );
+    // The first consensus request was given twice its budget before the repair.
+    let budgets: Vec<u64> = fake
+        .requests()
+        .iter()
+        .filter(|r| is_consensus(r))
+        .map(|r| r.body["max_tokens"].as_u64().unwrap())
+        .collect();
+    assert_eq!(&budgets[..2], &[500, 1000]);
 }

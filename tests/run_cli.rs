@@ -90,6 +90,10 @@ async fn every_mode_on_every_bundled_case_ends_with_a_verdict_and_the_cost() {
                     "{stdout}"
                 );
                 assert!(stdout.contains("Dr. Hypothesis: ") && stdout.contains("Decision: "));
+                assert!(
+                    stdout.contains("\nJudged by: the offline judge\n"),
+                    "{stdout}"
+                );
                 assert!(!stdout.contains(KEY) && !stderr.contains(KEY));
                 match mode {
                     "instant" => assert_eq!(lines[n - 1], "Total cost: $0.00"),
@@ -134,6 +138,7 @@ async fn a_failing_model_ends_with_a_clear_message_and_exit_1() {
         },
         FakeReply::Hang,
     ] {
+        let hangs = failure == FakeReply::Hang;
         let fake = FakeLlm::start(move |_| failure.clone()).await;
         let output = tokio::task::block_in_place(|| run(&db.url, &fake, &[&case.id]));
         let (stdout, stderr) = text(&output);
@@ -144,6 +149,13 @@ async fn a_failing_model_ends_with_a_clear_message_and_exit_1() {
             "{stdout}"
         );
         assert!(!stdout.contains(KEY) && !stderr.contains(KEY), "{stderr}");
+        if hangs {
+            // A hang says it timed out, after how long, and which setting to change.
+            assert!(
+                stderr.contains("did not answer within the timeout of 2 s (DX0_LLM_TIMEOUT"),
+                "{stderr}"
+            );
+        }
     }
 }
 

@@ -186,6 +186,7 @@ mod tests {
                 teaching_points: vec![],
                 total_cost: Money(0),
                 actor: by.clone(),
+                judged_by: String::new(),
             }),
             diagnosed_by: Some(by),
             created_at: 0,

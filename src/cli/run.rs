@@ -12,7 +12,10 @@ use crate::protocol::{Action, Money, PanelTurn, Turn};
 use crate::server::Clinic;
 use crate::store::{self, Store};
 use anyhow::{anyhow, bail};
-use std::sync::Arc;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The language-model client the settings describe (`None`: offline), its answers cached in
 /// the database.
@@ -107,26 +110,16 @@ async fn work(
     println!("{setting}");
     println!("\n{}", case.summary.trim());
 
-    let show_personas = !args.decisions_only;
-    let print = move |event: RunEvent<'_>| match event {
-        RunEvent::Deliberated(turn) => print!("{}", deliberation(turn, show_personas)),
-        RunEvent::Stepped { member, turn } => print!("{}", step(member, turn)),
-        RunEvent::Words { .. } | RunEvent::Voted(_) => {}
-    };
+    let printer = Printer::new(!args.decisions_only);
+    let print = |event: RunEvent<'_>| printer.event(event);
     let mut state = EncounterState::new(budget);
     let engine = clinic.engine(&case);
+    printer.waiting();
     let outcome = run_panel(&engine, &mut state, panel.as_ref(), &options, Some(&print)).await;
+    printer.done();
 
     if let Some(client) = &client {
-        let totals = client.totals();
-        println!(
-            "\nLanguage model: {} calls ({} from the cache), {} prompt + {} completion tokens, ${:.4}",
-            totals.calls,
-            totals.cache_hits,
-            totals.prompt_tokens,
-            totals.completion_tokens,
-            totals.cost_micros as f64 / 1e6
-        );
+        println!("\nLanguage model: {}", client.totals().describe());
     }
     if let Some(by) = state.diagnosed_by() {
         println!("Diagnosed by: {}", by.name(None));
@@ -134,6 +127,9 @@ async fn work(
     match outcome {
         RunOutcome::Verdict(Some(verdict)) => {
             println!("True diagnosis: {}", verdict.diagnosis);
+            if !verdict.judged_by.is_empty() {
+                println!("Judged by: {}", verdict.judged_by);
+            }
             println!(
                 "Verdict: {} (score {}/5)",
                 if verdict.correct {
@@ -165,21 +161,187 @@ fn indent(text: &str, by: &str) -> String {
         .join(&format!("\n{by}"))
 }
 
+fn turn_heading(turn: u32, member: Option<u32>) -> String {
+    match member {
+        Some(m) => format!("Turn {turn} (panel {m})"),
+        None => format!("Turn {turn}"),
+    }
+}
+
 fn member_tag(member: Option<u32>) -> String {
     member.map(|m| format!("[panel {m}] ")).unwrap_or_default()
 }
 
-/// One turn's deliberation, as printed.
-fn deliberation(turn: &PanelTurn, show_personas: bool) -> String {
-    let heading = match (turn.member, turn.contributions.is_empty()) {
-        (None, true) => "Ensemble vote".to_string(),
-        (Some(m), _) => format!("Turn {} (panel {m})", turn.turn),
-        (None, false) => format!("Turn {}", turn.turn),
+/// Prints a run as it happens: each persona's words as they stream in (a new line with the
+/// speaker's name whenever the speaker changes), then each turn's decision and step; while
+/// nothing comes, a progress line on the terminal (none when the output is not a terminal).
+struct Printer {
+    show_personas: bool,
+    state: Mutex<Printing>,
+}
+
+#[derive(Default)]
+struct Printing {
+    /// Who spoke last, while words stream.
+    speaker: Option<(Option<u32>, Persona)>,
+    /// Who has spoken this turn (their words need not be printed again).
+    spoke: Vec<(Option<u32>, Persona)>,
+    spinner: Option<ProgressBar>,
+    /// The last turn deliberated, by ensemble member.
+    turns: Vec<(Option<u32>, u32)>,
+    /// The turn heading was printed with the first words.
+    headed: bool,
+}
+
+impl Printing {
+    fn next_turn(&self, member: Option<u32>) -> u32 {
+        self.turns
+            .iter()
+            .find(|(m, _)| *m == member)
+            .map_or(1, |(_, t)| t + 1)
+    }
+}
+
+impl Printer {
+    fn new(show_personas: bool) -> Self {
+        Self {
+            show_personas,
+            state: Mutex::new(Printing::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Printing> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Shows the progress line until something is printed.
+    fn waiting(&self) {
+        let mut state = self.lock();
+        if state.spinner.is_none() {
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            spinner.set_message(format!(
+                "turn {}: the panel is deliberating",
+                state.next_turn(None)
+            ));
+            spinner.enable_steady_tick(Duration::from_millis(120));
+            state.spinner = Some(spinner);
+        }
+    }
+
+    fn quiet(state: &mut Printing) {
+        if let Some(spinner) = state.spinner.take() {
+            spinner.finish_and_clear();
+        }
+    }
+
+    fn done(&self) {
+        let mut state = self.lock();
+        Self::quiet(&mut state);
+        if state.speaker.take().is_some() {
+            println!();
+        }
+    }
+
+    fn event(&self, event: RunEvent<'_>) {
+        let mut state = self.lock();
+        Self::quiet(&mut state);
+        let mut out = std::io::stdout().lock();
+        match event {
+            RunEvent::Words {
+                member,
+                persona,
+                text,
+            } => {
+                if !self.show_personas {
+                    drop(state);
+                    drop(out);
+                    self.waiting();
+                    return;
+                }
+                let who = (member, persona);
+                if !state.headed {
+                    let heading = turn_heading(state.next_turn(member), member);
+                    let _ = write!(
+                        out,
+                        "{}\n── {heading} ──\n",
+                        if state.speaker.is_some() { "\n" } else { "" }
+                    );
+                    state.headed = true;
+                    state.speaker = None;
+                }
+                if state.speaker != Some(who) {
+                    let again = state.spoke.contains(&who);
+                    let _ = write!(
+                        out,
+                        "{}{}  {}{}: ",
+                        if state.speaker.is_some() { "\n" } else { "" },
+                        member_tag(member),
+                        persona.title(),
+                        if again { " (continued)" } else { "" }
+                    );
+                    state.speaker = Some(who);
+                    if !again {
+                        state.spoke.push(who);
+                    }
+                }
+                let _ = write!(out, "{text}");
+                let _ = out.flush();
+            }
+            RunEvent::Deliberated(turn) => {
+                if state.speaker.take().is_some() {
+                    let _ = writeln!(out);
+                }
+                let streamed = std::mem::take(&mut state.spoke);
+                let headed = std::mem::take(&mut state.headed);
+                let _ = write!(
+                    out,
+                    "{}",
+                    deliberation(turn, self.show_personas, &streamed, headed)
+                );
+                state.turns.retain(|(m, _)| *m != turn.member);
+                state.turns.push((turn.member, turn.turn));
+            }
+            RunEvent::Stepped { member, turn } => {
+                let _ = write!(out, "{}", step(member, turn));
+            }
+            RunEvent::Voted(_) => {}
+        }
+        let _ = out.flush();
+        drop(out);
+        drop(state);
+        self.waiting();
+    }
+}
+
+/// One turn's deliberation, as printed; the words of those in `streamed` were printed as they
+/// came.
+fn deliberation(
+    turn: &PanelTurn,
+    show_personas: bool,
+    streamed: &[(Option<u32>, Persona)],
+    headed: bool,
+) -> String {
+    let heading = if turn.member.is_none() && turn.contributions.is_empty() {
+        "Ensemble vote".to_string()
+    } else {
+        turn_heading(turn.turn, turn.member)
     };
-    let mut out = format!("\n── {heading} ──\n");
+    let mut out = if headed {
+        String::new()
+    } else {
+        format!("\n── {heading} ──\n")
+    };
     if show_personas {
         for c in &turn.contributions {
-            let title = Persona::from_key(&c.persona).map_or(c.persona.as_str(), |p| p.title());
+            let persona = Persona::from_key(&c.persona);
+            if persona.is_some_and(|p| streamed.contains(&(turn.member, p))) {
+                continue;
+            }
+            let title = persona.map_or(c.persona.as_str(), |p| p.title());
             out.push_str(&format!("  {title}: {}\n", indent(&c.text, "      ")));
         }
     }

@@ -16,7 +16,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 const SYSTEM: &str = "You are the gatekeeper of a simulated clinical case in a diagnostic \
-exercise. You hold the case below; the physician does not see it. Answer only what the physician \
+exercise. You hold the case given with each request; the physician does not see it. Answer only what the physician \
 asks, briefly: history questions in the patient's own words (first person), examination requests \
 as the examining clinician's findings. Use the case. When the case does not cover what was asked, \
 answer as this patient plausibly would, or report an unremarkable finding, consistent with the \
@@ -42,9 +42,14 @@ impl LlmGatekeeper {
         let request = ChatRequest {
             model: self.model.clone(),
             max_tokens: Some(400),
+            // The case goes with the request, in the user message: every chat template keeps
+            // that one (some drop system messages).
             ..ChatRequest::new(vec![
-                ChatMessage::system(format!("{SYSTEM}\n\n{}", case_sheet(case))),
-                ChatMessage::user(question),
+                ChatMessage::system(SYSTEM),
+                ChatMessage::user(format!(
+                    "{}\nTHE PHYSICIAN'S REQUEST\n{question}",
+                    case_sheet(case)
+                )),
             ])
         };
         match self.client.complete(&request, None).await {

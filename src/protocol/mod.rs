@@ -316,6 +316,10 @@ pub struct Verdict {
     /// Who gave the diagnosis (absent in verdicts stored before actors were recorded: the user).
     #[serde(default)]
     pub actor: Actor,
+    /// Which judge decided ("the offline judge", "the language-model judge (…), within a point
+    /// of the offline judge (4/5)"); empty in verdicts stored before it was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub judged_by: String,
 }
 
 /// An error frame: v1 clients read `error`; ours also read the stable `code`.

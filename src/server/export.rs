@@ -134,6 +134,9 @@ pub fn markdown(
             text(&v.diagnosis),
             text(&v.rationale)
         ));
+        if !v.judged_by.is_empty() {
+            out.push_str(&format!("Judged by {}.\n", text(&v.judged_by)));
+        }
         for point in &v.teaching_points {
             out.push_str(&format!("- {}\n", text(point)));
         }

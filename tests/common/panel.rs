@@ -80,7 +80,7 @@ pub fn clinic(cases: &[Case], request: &FakeRequest) -> FakeReply {
         persona_reply(request)
     } else if is_consensus(request) {
         chair(cases, request)
-    } else if request.last_user().starts_with("The physician ordered") {
+    } else if request.last_user().contains("The physician ordered") {
         FakeReply::Text("Within the reference range.".into())
     } else {
         FakeReply::Text("Nothing more to add.".into())

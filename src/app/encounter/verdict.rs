@@ -32,6 +32,9 @@ pub fn VerdictCard(verdict: Option<Verdict>, total: Money, by: Actor) -> impl In
                         <div><dt>{given_label}</dt><dd>{v.given}</dd></div>
                         <div><dt>"True diagnosis"</dt><dd data-testid="true-diagnosis">{v.diagnosis}</dd></div>
                         <div><dt>"Judge"</dt><dd>{v.rationale}</dd></div>
+                        {(!v.judged_by.is_empty()).then(|| view! {
+                            <div><dt>"Judged by"</dt><dd data-testid="judged-by">{judged_by(&v.judged_by)}</dd></div>
+                        })}
                         <div><dt>"Total cost"</dt><dd>{format!("${}", v.total_cost)}</dd></div>
                     </dl>
                     {(!v.teaching_points.is_empty()).then(|| view! {
@@ -57,5 +60,14 @@ pub fn VerdictCard(verdict: Option<Verdict>, total: Money, by: Actor) -> impl In
             </section>
         }
         .into_any(),
+    }
+}
+
+/// "the offline judge" → "The offline judge".
+fn judged_by(by: &str) -> String {
+    let mut chars = by.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -2,7 +2,7 @@
 //! and the step function that applies an action to it. A refused step changes nothing.
 
 use super::case::Case;
-use super::gatekeeper::{Gatekeeper, Report};
+use super::gatekeeper::{asks_for_diagnosis, Gatekeeper, Report, REFUSAL};
 use super::judge::Judge;
 use super::prices::{Lookup, PriceTable, PricedTest};
 mod actors;
@@ -193,6 +193,16 @@ impl EncounterState {
         engine: &Engine<'_>,
         content: &str,
     ) -> Result<StepOutcome, Refusal> {
+        // A question that asks for the diagnosis is refused by every gatekeeper: it is no visit
+        // and costs nothing.
+        if asks_for_diagnosis(content) {
+            return Ok(StepOutcome {
+                reply: REFUSAL.to_string(),
+                cost: Money(0),
+                verdict: None,
+                estimate: false,
+            });
+        }
         let cost = if self.in_visit {
             Money(0)
         } else {
@@ -344,6 +354,7 @@ impl EncounterState {
                 teaching_points: engine.case.teaching_points.clone(),
                 total_cost: self.spent,
                 actor: actor.clone(),
+                judged_by: j.by,
             }),
             _ => None,
         };

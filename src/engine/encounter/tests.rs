@@ -77,6 +77,26 @@ async fn a_round_of_questions_is_one_visit() {
 }
 
 #[tokio::test]
+async fn a_question_refused_for_asking_the_diagnosis_costs_nothing_and_opens_no_visit() {
+    let f = Fixture::new();
+    let mut s = EncounterState::new(None);
+    let refused = s
+        .step(&f.engine(), Action::Question, "What is the diagnosis?")
+        .await
+        .unwrap();
+    assert_eq!(refused.reply, REFUSAL);
+    assert_eq!(refused.cost, Money(0));
+    assert_eq!((s.visits, s.spent), (0, Money(0)));
+    // The next real question opens the first visit.
+    let asked = s
+        .step(&f.engine(), Action::Question, "Do you smoke?")
+        .await
+        .unwrap();
+    assert_eq!(asked.cost, Money(30_000));
+    assert_eq!(s.transcript.len(), 2);
+}
+
+#[tokio::test]
 async fn orders_are_priced_as_a_batch_and_repeats_are_charged_again() {
     let f = Fixture::new();
     let mut s = EncounterState::new(None);

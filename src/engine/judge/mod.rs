@@ -27,9 +27,29 @@ pub struct Judgement {
     pub score: u8,
     /// One line.
     pub rationale: String,
+    /// Which judge decided, for people ("the offline judge", "the language-model judge …").
+    pub by: String,
 }
 
+/// True when `given` names one diagnosis: not a placeholder ("No diagnosis reached"), a
+/// question ("Could this be X?") or a list of several diseases.
+pub fn names_one_diagnosis(given: &str) -> bool {
+    matches!(read(given), Given::One(_))
+}
+
+/// How the offline judge signs its judgements.
+pub const OFFLINE_JUDGE: &str = "the offline judge";
+
 impl Judgement {
+    /// A judgement of the offline judge.
+    pub fn offline(score: u8, rationale: String) -> Self {
+        Self {
+            score,
+            rationale,
+            by: OFFLINE_JUDGE.into(),
+        }
+    }
+
     /// Correct means 4 or 5.
     pub fn correct(&self) -> bool {
         self.score >= 4
@@ -176,7 +196,7 @@ impl OfflineJudge {
     /// The judgement of `given` for `case` (never fails: everything is local).
     pub fn judge(&self, case: &Case, given: &str) -> Option<Judgement> {
         let truth = case.diagnosis.as_deref()?;
-        let verdict = |score: u8, rationale: String| Some(Judgement { score, rationale });
+        let verdict = |score: u8, rationale: String| Some(Judgement::offline(score, rationale));
         match read(given) {
             Given::Placeholder => verdict(1, "No diagnosis was given.".into()),
             Given::Question(inner) => {
@@ -230,7 +250,7 @@ impl OfflineJudge {
 
     /// The judgement of one named diagnosis.
     fn one(&self, case: &Case, truth: &str, given: &str) -> Judgement {
-        let verdict = |score: u8, rationale: String| Judgement { score, rationale };
+        let verdict = Judgement::offline;
         let given_n = normalize(given);
         if given_n.is_empty() {
             return verdict(1, "No diagnosis was given.".into());

@@ -40,25 +40,23 @@ pub(super) fn by_form(
             .filter(|w| !truth_stems.contains(w))
             .all(|w| supported(w, &said));
         return Some(if supported_detail {
-            Judgement {
-                score: 5,
-                rationale: format!(
-                    "\"{given}\" is a form of the diagnosis ({truth}) that the case supports."
-                ),
-            }
+            Judgement::offline(
+                5,
+                format!("\"{given}\" is a form of the diagnosis ({truth}) that the case supports."),
+            )
         } else {
-            Judgement {
-                score: 4,
-                rationale: format!(
-                    "\"{given}\" is a more specific form of the diagnosis ({truth})."
-                ),
-            }
+            Judgement::offline(
+                4,
+                format!("\"{given}\" is a more specific form of the diagnosis ({truth})."),
+            )
         });
     }
-    related(false).then(|| Judgement {
-        score: 3,
-        rationale: format!(
-            "\"{given}\" is broader than the diagnosis ({truth}): it names the disease family, not the disease."
-        ),
+    related(false).then(|| {
+        Judgement::offline(
+            3,
+            format!(
+                "\"{given}\" is broader than the diagnosis ({truth}): it names the disease family, not the disease."
+            ),
+        )
     })
 }

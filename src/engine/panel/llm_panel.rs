@@ -110,7 +110,11 @@ impl LlmPanel {
         match self.client.complete(&request, stream).await {
             Ok(answer) => PanelContribution {
                 persona: persona.key().into(),
-                text: answer.text.trim().to_string(),
+                text: if answer.cut_off {
+                    format!("{} [cut off at the token limit]", answer.text.trim())
+                } else {
+                    answer.text.trim().to_string()
+                },
                 failed: false,
             },
             Err(err) => {
@@ -230,8 +234,12 @@ impl Panel for LlmPanel {
                 max_tokens: Some(500),
                 ..ChatRequest::new(messages.clone())
             };
+            let mut cut_off = false;
             let answer = match self.client.complete(&request, None).await {
-                Ok(answer) => answer.text,
+                Ok(answer) => {
+                    cut_off = answer.cut_off;
+                    answer.text
+                }
                 Err(err) if unusable(&err) => {
                     problem = err.to_string();
                     String::new()
@@ -262,7 +270,15 @@ impl Panel for LlmPanel {
                             parsed = Some(consensus);
                         }
                     },
-                    Err(why) => problem = why,
+                    Err(why) => {
+                        problem = if cut_off {
+                            "it was cut off at the token limit before the JSON object was \
+                             complete: keep \"reasons\" to one short sentence"
+                                .to_string()
+                        } else {
+                            why
+                        }
+                    }
                 }
             }
             if attempt == 0 {
