@@ -402,3 +402,52 @@ async fn a_consensus_cut_at_the_token_limit_is_repaired_for_what_it_was() {
         .collect();
     assert_eq!(&budgets[..2], &[500, 1000]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_persona_that_says_nothing_is_asked_once_more_with_another_seed() {
+    let cases = Arc::new(bundled_cases().unwrap());
+    let case = cases
+        .iter()
+        .find(|c| c.diagnosis.is_some())
+        .unwrap()
+        .clone();
+    let for_script = cases.clone();
+    let fake = FakeLlm::start(move |request| {
+        if is_persona(request) {
+            if request.body["seed"] == 0 {
+                return FakeReply::EmptyChoices;
+            }
+            return persona_reply(request);
+        }
+        chair(&for_script, request)
+    })
+    .await;
+    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
+    let panel = LlmPanel::new(client);
+    let prices = PriceTable::bundled();
+    let engine = Engine {
+        case: &case,
+        prices: &prices,
+        gatekeeper: &OfflineGatekeeper,
+        judge: &dx0::engine::OfflineJudge,
+        visit_cost: Money(30_000),
+        estimator: None,
+    };
+    let mut state = EncounterState::new(None);
+    let options = RunOptions {
+        mode: Mode::Instant,
+        ..RunOptions::default()
+    };
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    assert!(
+        matches!(outcome, RunOutcome::Verdict(Some(_))),
+        "{outcome:?}"
+    );
+    let turn = state
+        .panel
+        .iter()
+        .find(|t| !t.contributions.is_empty())
+        .unwrap();
+    assert_eq!(turn.contributions.len(), 5);
+    assert!(turn.contributions.iter().all(|c| !c.failed), "{turn:?}");
+}

@@ -30,6 +30,9 @@ or {\"type\": \"diagnose\", \"diagnosis\": \"<specific diagnosis>\", \"confidenc
 const FORMAT: &str = "Answer in at most 120 words. Put every test you propose on its own line as \
 `Test: <standard test name>` and every question as `Question: <question>`.";
 
+/// Added to the seed of a persona's request that came back empty, for its one second try.
+const EMPTY_RETRY_SEED: u64 = 7_919;
+
 /// The panel with language models.
 pub struct LlmPanel {
     client: Arc<dyn LlmClient>,
@@ -107,7 +110,17 @@ impl LlmPanel {
         };
         let stream: Option<&(dyn Fn(&str) + Send + Sync)> =
             if sink.is_some() { Some(&forward) } else { None };
-        match self.client.complete(&request, stream).await {
+        let mut answered = self.client.complete(&request, stream).await;
+        // A small model sometimes ends at once with nothing said; the same seed would say
+        // nothing again, another may not.
+        if answered == Err(LlmError::Empty) {
+            let again = ChatRequest {
+                seed: Some(seed.unwrap_or(0).wrapping_add(EMPTY_RETRY_SEED)),
+                ..request.clone()
+            };
+            answered = self.client.complete(&again, stream).await;
+        }
+        match answered {
             Ok(answer) => PanelContribution {
                 persona: persona.key().into(),
                 text: if answer.cut_off {
