@@ -6,12 +6,14 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DX0_ADDR ?= 127.0.0.1:3000
 export DX0_ADDR
 
-.PHONY: run build build-debug test tools tools-test fmt lint unit e2e dev help
+.PHONY: run build build-debug test tools tools-test fmt lint unit e2e dev help test-llm
 
 help:
 	@echo "make run    build (release) and serve Dx0 at http://$(DX0_ADDR)"
 	@echo "make test   format check, clippy (server and wasm), tests, release build, browser suite"
 	@echo "make dev    live-reloading development server (needs cargo-leptos, see README)"
+	@echo "make test-llm  dx0 against a real language-model server (SmolLM2 on llama-cpp-python;"
+	@echo "               installs it into .tools/ once, about 8 minutes; not part of make test)"
 
 ## Install the build tools (wasm32 target, wasm-bindgen-cli, wasm-opt) when missing.
 tools:
@@ -56,3 +58,9 @@ e2e:
 
 test: tools-test lint build
 	DX0_REQUIRE_POSTGRES=1 scripts/with-postgres.sh $(MAKE) --no-print-directory unit e2e
+
+## Every mode of `dx0 run` and one socket encounter against a real language-model server
+## (llama-cpp-python serving SmolLM2-135M, installed into .tools/llm): plumbing and honesty, not
+## accuracy. Slow (tens of minutes on two cores); not part of `make test`.
+test-llm:
+	scripts/test-llm.sh

@@ -9,12 +9,14 @@ mod common;
 use common::panel::{chair, is_consensus, is_persona, persona_reply};
 use dx0::engine::library::bundled_cases;
 use dx0::engine::panel::{run_panel, LlmPanel, Mode, RunEvent, RunOptions, RunOutcome};
-use dx0::engine::{EncounterState, Engine, LlmJudge, OfflineGatekeeper, PriceTable};
+use dx0::engine::{
+    EncounterState, Engine, Gatekeeper, LlmGatekeeper, LlmJudge, OfflineGatekeeper, PriceTable,
+};
 use dx0::llm::fake::{FakeLlm, FakeReply, Quirks};
 use dx0::llm::{
     ChatMessage, ChatRequest, LlmClient, LlmError, OpenAiClient, OpenAiConfig, SystemRole,
 };
-use dx0::protocol::Money;
+use dx0::protocol::{Money, ResultSource};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -247,7 +249,7 @@ async fn instructions_survive_a_template_that_drops_system_messages() {
 }
 
 /// llama.cpp's server on its defaults, all at once: interrupted parallel streams, answers cut at
-/// `max_tokens`, streams without usage, and JSON mode refused with a 500.
+/// `max_tokens`, streams without usage, JSON mode refused with a 500, a 2048-token window.
 fn llama_cpp() -> Quirks {
     Quirks {
         interrupts_streams: true,
@@ -255,6 +257,8 @@ fn llama_cpp() -> Quirks {
         no_stream_usage: true,
         refuses_response_format: Some(500),
         piece_delay: Duration::from_millis(2),
+        // llama-cpp-python's default window.
+        context_window: Some(2048),
         ..Quirks::default()
     }
 }
@@ -450,4 +454,160 @@ async fn a_persona_that_says_nothing_is_asked_once_more_with_another_seed() {
         .unwrap();
     assert_eq!(turn.contributions.len(), 5);
     assert!(turn.contributions.iter().all(|c| !c.failed), "{turn:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generation_that_fails_midway_is_asked_again_and_never_kept_half_done() {
+    // OpenRouter's habits: an SSE comment before the first piece, and a generation that fails
+    // upstream ends with an `error` event and `finish_reason: "error"` after part of the text.
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = calls.clone();
+    let fake = FakeLlm::start(move |_| {
+        if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 2 == 0 {
+            FakeReply::FailsMidway(LONG.into())
+        } else {
+            FakeReply::Text(LONG.into())
+        }
+    })
+    .await;
+    fake.set_quirks(Quirks {
+        sends_comments: true,
+        ..Quirks::default()
+    });
+    let client = OpenAiClient::new(config(&fake), None).unwrap();
+    let shown = Mutex::new(String::new());
+    let sink = |piece: &str| shown.lock().unwrap().push_str(piece);
+    let streamed = client.complete(&ask("s"), Some(&sink)).await.unwrap();
+    assert_eq!(streamed.text, LONG);
+    assert_eq!(
+        *shown.lock().unwrap(),
+        LONG,
+        "the failed half is not shown twice"
+    );
+    let whole = client.complete(&ask("w"), None).await.unwrap();
+    assert_eq!(whole.text, LONG);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 4);
+
+    // When every try fails, the failure is said for what it is.
+    let failing = FakeLlm::start(|_| FakeReply::FailsMidway(LONG.into())).await;
+    let once = OpenAiClient::new(
+        OpenAiConfig {
+            max_retries: 0,
+            ..config(&failing)
+        },
+        None,
+    )
+    .unwrap();
+    let error = once.complete(&ask("t"), Some(&sink)).await.unwrap_err();
+    assert!(
+        matches!(&error, LlmError::Failed(why) if why.contains("upstream provider")),
+        "{error:?}"
+    );
+    assert!(error
+        .to_string()
+        .contains("failed in the middle of the answer"));
+    let error = once.complete(&ask("u"), None).await.unwrap_err();
+    assert!(matches!(error, LlmError::Failed(_)), "{error:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_too_long_for_the_context_window_is_fitted_or_said_so() {
+    let fake = FakeLlm::start(|_| FakeReply::Text(LONG.into())).await;
+    // llama-cpp-python's default window is 2048 tokens; this fake's, 200 (four characters a
+    // token, the messages as JSON).
+    fake.set_quirks(Quirks {
+        context_window: Some(200),
+        honours_max_tokens: true,
+        ..Quirks::default()
+    });
+    let client = OpenAiClient::new(config(&fake), None).unwrap();
+    // The prompt fits but not with 400 tokens of answer: the answer gets the room there is.
+    let fitted = client
+        .complete(
+            &ChatRequest {
+                max_tokens: Some(400),
+                ..ask("short")
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(fitted.text, LONG);
+    let budgets: Vec<u64> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body["max_tokens"].as_u64().unwrap())
+        .collect();
+    assert_eq!(budgets.len(), 2, "{budgets:?}");
+    assert_eq!(budgets[0], 400);
+    assert!(budgets[1] < 200 && budgets[1] >= 64, "{budgets:?}");
+
+    // A prompt that alone is longer than the window: a clear error naming the window.
+    let long = "word ".repeat(400);
+    let error = client.complete(&ask(&long), None).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            LlmError::ContextExceeded {
+                limit: Some(200),
+                prompt: Some(_)
+            }
+        ),
+        "{error:?}"
+    );
+    let said = error.to_string();
+    assert!(said.contains("context window of 200 tokens"), "{said}");
+    assert!(said.contains("--n_ctx"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_longer_than_the_window_is_still_answered_from_the_case() {
+    let case = bundled_cases()
+        .unwrap()
+        .into_iter()
+        .find(|c| !c.tests.is_empty() && !c.history.is_empty())
+        .unwrap();
+    let prices = PriceTable::bundled();
+    let fake = FakeLlm::start(|_| FakeReply::Text("I have had it for two days.".into())).await;
+    fake.set_quirks(Quirks {
+        context_window: Some(300),
+        ..Quirks::default()
+    });
+    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
+    let gatekeeper = LlmGatekeeper::new(client, None);
+    let question = "When did it start?";
+    let answer = gatekeeper.answer(&case, question).await.unwrap();
+    assert_eq!(answer, OfflineGatekeeper.answer(&case, question));
+    // An unlisted test: the model is tried with the whole case, then without its results, then
+    // the offline gatekeeper reports.
+    let unlisted = prices.by_cpt("82390").expect("ceruloplasmin is priced");
+    let report = gatekeeper.result(&case, unlisted, &prices).await.unwrap();
+    let offline = OfflineGatekeeper.result(&case, unlisted, &prices);
+    assert_eq!(report, offline);
+    assert_ne!(report.source, ResultSource::Case);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_never_shows_the_model_the_cases_test_results() {
+    let case = bundled_cases()
+        .unwrap()
+        .into_iter()
+        .find(|c| !c.tests.is_empty())
+        .unwrap();
+    let fake = FakeLlm::start(|_| FakeReply::Text("Nothing else to tell.".into())).await;
+    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
+    let gatekeeper = LlmGatekeeper::new(client, None);
+    gatekeeper
+        .answer(&case, "Have you had any blood tests?")
+        .await
+        .unwrap();
+    let seen = fake.requests().pop().unwrap().last_user();
+    for test in &case.tests {
+        assert!(
+            !seen.contains(&test.result),
+            "a question showed the model the result of {}",
+            test.name
+        );
+    }
+    assert!(seen.contains(&case.history[0].answer));
 }

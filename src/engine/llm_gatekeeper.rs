@@ -7,11 +7,12 @@
 use super::case::Case;
 use super::gatekeeper::results::{label, recorded};
 use super::gatekeeper::{
-    asks_for_diagnosis, Gatekeeper, LeakGuard, Report, ResultSource, Unavailable, NOTHING, REFUSAL,
+    asks_for_diagnosis, Gatekeeper, LeakGuard, OfflineGatekeeper, Report, ResultSource,
+    Unavailable, NOTHING, REFUSAL,
 };
 use super::prices::{PriceTable, PricedTest};
 use super::retrieval::sentences;
-use crate::llm::{ChatMessage, ChatRequest, LlmClient};
+use crate::llm::{ChatMessage, ChatRequest, LlmClient, LlmError};
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -38,7 +39,7 @@ impl LlmGatekeeper {
         }
     }
 
-    async fn ask(&self, case: &Case, question: String) -> Result<String, Unavailable> {
+    async fn ask(&self, sheet: String, question: &str) -> Result<String, LlmError> {
         let request = ChatRequest {
             model: self.model.clone(),
             max_tokens: Some(400),
@@ -46,27 +47,37 @@ impl LlmGatekeeper {
             // that one (some drop system messages).
             ..ChatRequest::new(vec![
                 ChatMessage::system(SYSTEM),
-                ChatMessage::user(format!(
-                    "{}\nTHE PHYSICIAN'S REQUEST\n{question}",
-                    case_sheet(case)
-                )),
+                ChatMessage::user(format!("{sheet}\nTHE PHYSICIAN'S REQUEST\n{question}")),
             ])
         };
-        match self.client.complete(&request, None).await {
-            Ok(answer) => Ok(answer.text),
-            Err(err) => {
-                tracing::warn!(error = %err, "the LLM gatekeeper did not answer");
-                Err(Unavailable(format!(
-                    "The case could not answer just now ({err})."
-                )))
-            }
-        }
+        self.client.complete(&request, None).await.map(|a| a.text)
     }
 }
 
+/// A failed call as the encounter sees it: the step is refused, nothing charged.
+fn unavailable(err: &LlmError) -> Unavailable {
+    tracing::warn!(error = %err, "the LLM gatekeeper did not answer");
+    Unavailable(format!("The case could not answer just now ({err})."))
+}
+
+/// Says, once per process, that a case did not fit the model's context window and the offline
+/// gatekeeper answered from the case instead.
+fn answered_offline(err: &LlmError) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        tracing::warn!(
+            error = %err,
+            "a case does not fit the language model's context window: the offline gatekeeper \
+             answers from the case where it does not"
+        );
+    });
+}
+
 /// The case as the gatekeeper model sees it: everything the physician may uncover, and not the
-/// answer key (diagnosis, synonyms, teaching points).
-pub fn case_sheet(case: &Case) -> String {
+/// answer key (diagnosis, synonyms, teaching points). A question is answered from the sheet
+/// without the listed test results (`with_tests` false): a question never reveals a result that
+/// only ordering the test may.
+pub fn case_sheet(case: &Case, with_tests: bool) -> String {
     let mut sheet = format!("CASE\nAbstract: {}\n", case.summary);
     for (title, findings) in [("History", &case.history), ("Examination", &case.exam)] {
         if !findings.is_empty() {
@@ -76,7 +87,7 @@ pub fn case_sheet(case: &Case) -> String {
             }
         }
     }
-    if !case.tests.is_empty() {
+    if with_tests && !case.tests.is_empty() {
         let _ = writeln!(sheet, "Test results:");
         for t in &case.tests {
             let _ = writeln!(sheet, "- {}: {}", t.name, t.result);
@@ -107,8 +118,15 @@ impl Gatekeeper for LlmGatekeeper {
         if asks_for_diagnosis(question) {
             return Ok(REFUSAL.to_string());
         }
-        let text = self.ask(case, question.to_string()).await?;
-        Ok(guarded(&LeakGuard::for_case(case), &text))
+        match self.ask(case_sheet(case, false), question).await {
+            Ok(text) => Ok(guarded(&LeakGuard::for_case(case), &text)),
+            // A case too long for the model's window is still answered, from the case itself.
+            Err(err @ LlmError::ContextExceeded { .. }) => {
+                answered_offline(&err);
+                Ok(OfflineGatekeeper.answer(case, question))
+            }
+            Err(err) => Err(unavailable(&err)),
+        }
     }
 
     async fn result(
@@ -131,7 +149,22 @@ impl Gatekeeper for LlmGatekeeper {
              and consistent with the case. Reply with the report only.",
             test.name, test.cpt
         );
-        let text = self.ask(case, prompt).await?;
+        // The whole case keeps the report consistent with the other results; when it does not
+        // fit the window, the case without them; when that does not either, the offline
+        // gatekeeper's report (consistent with the diagnosis, or "not available").
+        let text = match self.ask(case_sheet(case, true), &prompt).await {
+            Err(LlmError::ContextExceeded { .. }) => {
+                match self.ask(case_sheet(case, false), &prompt).await {
+                    Err(err @ LlmError::ContextExceeded { .. }) => {
+                        answered_offline(&err);
+                        return Ok(OfflineGatekeeper.result(case, test, prices));
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        }
+        .map_err(|err| unavailable(&err))?;
         Ok(Report {
             text: format!("{}: {}", label(&guard, test), guarded(&guard, &text)),
             source: ResultSource::Synthesised,

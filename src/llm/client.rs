@@ -254,6 +254,28 @@ pub enum LlmError {
     /// before the answer was complete (llama.cpp's server does so when another request comes).
     #[error("the language model's server ended the answer before it was finished")]
     Interrupted,
+    /// The server reported an error in the middle of an answer (an `error` event in the stream,
+    /// or `finish_reason: "error"`, as OpenRouter and vLLM send when a generation fails).
+    #[error("the language model's server failed in the middle of the answer: {0}")]
+    Failed(String),
+    /// The provider's content filter stopped the answer (`finish_reason: "content_filter"`): what
+    /// came is not the whole answer, and asking again gives the same.
+    #[error("the language model provider's content filter stopped the answer")]
+    Filtered,
+    /// The prompt and the answer's budget do not fit the model's context window (an HTTP 400
+    /// saying so, as OpenAI, vLLM and llama.cpp's servers word it).
+    #[error(
+        "the request does not fit the language model's context window{}{} (raise the server's \
+         context: llama.cpp -c / --n_ctx, vLLM --max-model-len, Ollama num_ctx)",
+        limit.map(|n| format!(" of {n} tokens")).unwrap_or_default(),
+        prompt.map(|n| format!(": the prompt alone is {n} tokens")).unwrap_or_default()
+    )]
+    ContextExceeded {
+        /// The window, when the server said.
+        limit: Option<u64>,
+        /// The prompt's tokens, when the server said.
+        prompt: Option<u64>,
+    },
     /// The connection failed.
     #[error("cannot reach the language model endpoint: {0}")]
     Transport(String),
@@ -267,9 +289,13 @@ impl LlmError {
             | LlmError::RateLimited
             | LlmError::Transport(_)
             | LlmError::Truncated
-            | LlmError::Interrupted => true,
+            | LlmError::Interrupted
+            | LlmError::Failed(_) => true,
             LlmError::Status { status, .. } => *status >= 500,
-            LlmError::Malformed(_) | LlmError::Empty => false,
+            LlmError::Malformed(_)
+            | LlmError::Empty
+            | LlmError::Filtered
+            | LlmError::ContextExceeded { .. } => false,
         }
     }
 }

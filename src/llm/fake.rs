@@ -38,6 +38,10 @@ pub enum FakeReply {
     EmptyChoices,
     /// The first part of the text, then the connection ends (no `[DONE]`, no finish reason).
     Truncated(String),
+    /// The first half of the text, then an `error` event with `finish_reason: "error"` and
+    /// `[DONE]`, as OpenRouter ends a generation that failed upstream (not streamed: a 200 whose
+    /// body is only an `error` object).
+    FailsMidway(String),
     /// No answer for an hour: the client's timeout has to act.
     Hang,
 }
@@ -59,6 +63,12 @@ pub struct Quirks {
     pub drops_system: bool,
     /// The pause between two streamed pieces (for `interrupts_streams`; default none).
     pub piece_delay: Duration,
+    /// The model's context window in tokens: a request whose prompt and `max_tokens` exceed it
+    /// is refused with HTTP 400 in llama-cpp-python's (and OpenAI's) words.
+    pub context_window: Option<u64>,
+    /// Streams open with an SSE comment (`: OPENROUTER PROCESSING`), as OpenRouter keeps a
+    /// connection alive while the model has not started.
+    pub sends_comments: bool,
 }
 
 /// A request the fake received.
@@ -268,6 +278,25 @@ async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         tokio::time::sleep(latency).await;
     }
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+    if let Some(window) = quirks.context_window {
+        let budget = request.body["max_tokens"].as_u64().unwrap_or(16);
+        if prompt_tokens + budget > window {
+            let message = format!(
+                "This model's maximum context length is {window} tokens. However, you requested \
+                 {} tokens ({prompt_tokens} in the messages, {budget} in the completion). Please \
+                 reduce the length of the messages or completion.",
+                prompt_tokens + budget
+            );
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"error": {
+                    "message": message, "type": "invalid_request_error", "param": "messages",
+                    "code": "context_length_exceeded"
+                }})),
+            )
+                .into_response();
+        }
+    }
     if let Some(status) = quirks.refuses_response_format {
         if request.body.get("response_format").is_some() {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -294,6 +323,8 @@ async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         interrupt: quirks.interrupts_streams.then(|| (shared.clone(), arrival)),
         piece_delay: quirks.piece_delay,
         prompt_tokens,
+        fails: false,
+        comments: quirks.sends_comments,
     };
     match (shared.script)(&seen) {
         FakeReply::Text(text) => reply(&model, &text, style),
@@ -311,6 +342,15 @@ async fn answer(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             Style {
                 usage: false,
                 complete: false,
+                ..style
+            },
+        ),
+        FakeReply::FailsMidway(text) => reply(
+            &model,
+            &text,
+            Style {
+                usage: false,
+                fails: true,
                 ..style
             },
         ),
@@ -371,6 +411,10 @@ struct Style {
     interrupt: Option<(Arc<Shared>, usize)>,
     piece_delay: Duration,
     prompt_tokens: u64,
+    /// Half the text, then an `error` event (whole: a 200 with only an `error` object).
+    fails: bool,
+    /// The stream opens with an SSE comment.
+    comments: bool,
 }
 
 /// A chat completion, whole or as a stream.
@@ -388,7 +432,11 @@ fn reply(model: &str, text: &str, style: Style) -> Response {
         "completion_tokens": tokens(text),
         "total_tokens": style.prompt_tokens + tokens(text),
     });
+    let failure = json!({"message": "upstream provider returned an error", "code": 502});
     if !stream {
+        if style.fails {
+            return axum::Json(json!({"error": failure})).into_response();
+        }
         if !complete {
             let whole = json!({"choices": [{"message": {"role": "assistant", "content": text}}]})
                 .to_string();
@@ -411,23 +459,32 @@ fn reply(model: &str, text: &str, style: Style) -> Response {
         return axum::Json(body).into_response();
     }
     let pieces: Vec<String> = text.split_inclusive(' ').map(str::to_string).collect();
-    let keep = if complete {
+    let keep = if complete && !style.fails {
         pieces.len()
     } else {
         pieces.len() / 2
     };
-    let mut events: Vec<String> = pieces
-        .iter()
-        .take(keep)
-        .map(|piece| {
+    let opening = style
+        .comments
+        .then(|| ": OPENROUTER PROCESSING\n\n".to_string());
+    let mut events: Vec<String> = opening
+        .into_iter()
+        .chain(pieces.iter().take(keep).map(|piece| {
             let chunk = json!({
                 "id": "fake-1", "object": "chat.completion.chunk", "model": model,
                 "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}],
             });
             format!("data: {chunk}\n\n")
-        })
+        }))
         .collect();
-    if complete {
+    if style.fails {
+        let end = json!({
+            "id": "fake-1", "object": "chat.completion.chunk", "model": model, "error": failure,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "error"}],
+        });
+        events.push(format!("data: {end}\n\n"));
+        events.push("data: [DONE]\n\n".to_string());
+    } else if complete {
         let end = json!({
             "id": "fake-1", "object": "chat.completion.chunk", "model": model,
             "choices": [{"index": 0, "delta": {}, "finish_reason": finish}],

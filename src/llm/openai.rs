@@ -415,6 +415,9 @@ impl OpenAiClient {
                 .filter(|s| s.is_finite() && *s >= 0.0)
                 .map(Duration::from_secs_f64);
             let detail = self.scrub(&response.text().await.unwrap_or_default());
+            if let Some(error) = context_exceeded(status.as_u16(), &detail) {
+                return Err(error.into());
+            }
             // An endpoint without JSON mode refuses it in its own way (400 from most, 500 from
             // llama.cpp): when the same request succeeds without it, go without from now on.
             if json_mode && may_refuse_json(status.as_u16()) {
@@ -474,6 +477,9 @@ impl OpenAiClient {
         request: &ChatRequest,
         body: &Value,
     ) -> Result<Completion, LlmError> {
+        if let Some(error) = body.get("error").filter(|_| body.get("choices").is_none()) {
+            return Err(LlmError::Failed(error_message(error)));
+        }
         let choices = body
             .get("choices")
             .and_then(Value::as_array)
@@ -484,10 +490,15 @@ impl OpenAiClient {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let cut_off = first
+        let finish = first
             .and_then(|c| c.get("finish_reason"))
-            .and_then(Value::as_str)
-            == Some("length");
+            .and_then(Value::as_str);
+        match finish {
+            Some("error") => return Err(LlmError::Failed("finish_reason \"error\"".into())),
+            Some("content_filter") => return Err(LlmError::Filtered),
+            _ => {}
+        }
+        let cut_off = finish == Some("length");
         if text.trim().is_empty() && !cut_off {
             return Err(LlmError::Empty);
         }
@@ -527,6 +538,9 @@ impl OpenAiClient {
                 };
                 let value: Value = serde_json::from_str(&payload)
                     .map_err(|_| LlmError::Malformed("a stream event is not JSON".into()))?;
+                if let Some(error) = value.get("error") {
+                    return Err(LlmError::Failed(error_message(error)).into());
+                }
                 if let Some(m) = value.get("model").and_then(Value::as_str) {
                     answered_by = m.to_string();
                 }
@@ -556,6 +570,10 @@ impl OpenAiClient {
         // An answer is complete only when the server says why it finished: a bare `[DONE]`
         // is a stream the server stopped, whatever it had sent.
         let cut_off = match (finish.as_deref(), done) {
+            (Some("error"), _) => {
+                return Err(LlmError::Failed("finish_reason \"error\"".into()).into());
+            }
+            (Some("content_filter"), _) => return Err(LlmError::Filtered.into()),
             (Some(reason), _) => reason == "length",
             (None, true) => return Err(LlmError::Interrupted.into()),
             (None, false) => return Err(LlmError::Truncated.into()),
@@ -575,6 +593,54 @@ impl OpenAiClient {
             );
         }
     }
+}
+
+/// A refusal because the request does not fit the model's context window, with the window and
+/// the prompt's size when the server says them: OpenAI, vLLM and llama-cpp-python answer 400
+/// "This model's maximum context length is 2048 tokens. However, you requested 2521 tokens (2121
+/// in the messages, 400 in the completion)" (code `context_length_exceeded`); llama.cpp's own
+/// server answers 400 `exceed_context_size_error` with `n_prompt_tokens` and `n_ctx`.
+fn context_exceeded(status: u16, detail: &str) -> Option<LlmError> {
+    if !matches!(status, 400 | 413) {
+        return None;
+    }
+    let lower = detail.to_lowercase();
+    let said = [
+        "context_length_exceeded",
+        "maximum context length",
+        "exceed_context_size",
+        "exceeds the available context size",
+        "context window",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if !said {
+        return None;
+    }
+    let number_after = |marker: &str| -> Option<u64> {
+        let at = lower.find(marker)? + marker.len();
+        let digits: String = lower[at..]
+            .trim_start_matches([' ', '"', ':'])
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    let limit = number_after("maximum context length is").or_else(|| number_after("\"n_ctx\""));
+    let prompt = number_after("tokens (").or_else(|| number_after("\"n_prompt_tokens\""));
+    Some(LlmError::ContextExceeded { limit, prompt })
+}
+
+/// The words of an `error` object (`{"message": …}`) or value, at most 300 characters.
+fn error_message(error: &Value) -> String {
+    let text = match error.get("message").and_then(Value::as_str) {
+        Some(message) => message.to_string(),
+        None => match error {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        },
+    };
+    text.chars().take(300).collect()
 }
 
 /// The messages with every system message put at the head of the first user message.
@@ -669,6 +735,8 @@ impl LlmClient for OpenAiClient {
         let mut asked = request.clone();
         // What earlier attempts of this call spent (an answer cut at the token limit).
         let mut spent: Option<Completion> = None;
+        // Whether the answer's budget was cut to fit the context window.
+        let mut shrunk = false;
         let mut attempt = 0;
         loop {
             relay.restart();
@@ -709,6 +777,24 @@ impl LlmClient for OpenAiClient {
                 Err(failure) => {
                     if failure.error == LlmError::Interrupted {
                         self.serialize();
+                    }
+                    if let LlmError::ContextExceeded { limit, prompt } = failure.error {
+                        // Twice the budget did not fit: the cut answer stands, said to be cut.
+                        if let Some(cut) = spent.take() {
+                            self.totals.record(&cut);
+                            return Ok(cut);
+                        }
+                        // The prompt fits but not with the answer's budget: the budget that
+                        // fits, once.
+                        if let (Some(limit), Some(prompt), false) = (limit, prompt, shrunk) {
+                            let room = limit.saturating_sub(prompt).saturating_sub(8);
+                            if room >= 64 && asked.max_tokens.is_none_or(|m| u64::from(m) > room) {
+                                tracing::info!(limit, prompt, max_tokens = room, "the LLM request did not fit the context window; asking with the answer budget that fits");
+                                asked.max_tokens = Some(room.try_into().unwrap_or(u32::MAX));
+                                shrunk = true;
+                                continue;
+                            }
+                        }
                     }
                     if attempt >= self.config.max_retries || !failure.error.is_retryable() {
                         tracing::warn!(error = %failure.error, attempts = attempt + 1, "LLM call failed");

@@ -8,6 +8,7 @@ mod diagnosis;
 mod findings;
 mod guard;
 mod items;
+mod prepared;
 pub(crate) mod results;
 mod select;
 pub mod unlisted;
@@ -83,14 +84,14 @@ impl OfflineGatekeeper {
         if asks_for_diagnosis(question) {
             return REFUSAL.to_string();
         }
-        let guard = LeakGuard::for_case(case);
-        let items = items::items(case, &guard);
+        let ready = prepared::prepared(case);
+        let (guard, items) = (&ready.guard, &ready.items);
         let mut unique: Vec<String> = Vec::new();
         for q in findings::questions(question) {
             let answer = if asks_for_diagnosis(q) {
                 REFUSAL.to_string()
             } else {
-                guard.filter(findings::answer_one(&items, q).unwrap_or_else(|| NOTHING.to_string()))
+                guard.filter(findings::answer_one(items, q).unwrap_or_else(|| NOTHING.to_string()))
             };
             if !unique.contains(&answer) {
                 unique.push(answer);
@@ -101,6 +102,6 @@ impl OfflineGatekeeper {
 
     /// Reports one test's result.
     pub fn result(&self, case: &Case, test: &PricedTest, prices: &PriceTable) -> Report {
-        results::report(case, &LeakGuard::for_case(case), test, prices)
+        results::report(case, &prepared::prepared(case).guard, test, prices)
     }
 }
