@@ -6,7 +6,8 @@
 # defaults on a free port, runs `dx0 run` in every mode and one encounter over the socket
 # (`panel_run`), and checks plumbing and honesty, not accuracy: all five personas heard, a verdict
 # consistent with itself and the offline judge's bounds, no placeholder judged correct, a
-# `Judged by:` line, the API key never printed. Ends with a timing table (seconds per panel turn).
+# `Judged by:` line, the API key never printed. Ends with a timing table (seconds per panel turn);
+# every output, the socket's frames and both servers' logs are kept in .tools/llm/last-run.
 #
 # Environment (all optional):
 #   DX0_TEST_LLM_CASE      the case to work (default: the first of `dx0 cases list`)
@@ -18,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="$PWD/.tools/llm/venv"
 LLM_LOG="$PWD/.tools/llm/server.log"
+KEEP="$PWD/.tools/llm/last-run"
 TURNS="${DX0_TEST_LLM_TURNS:-2}"
 SOCKET_TIMEOUT="${DX0_TEST_LLM_SOCKET_TIMEOUT:-2400}"
 RUN_TIMEOUT="${DX0_TEST_LLM_RUN_TIMEOUT:-1800}"
@@ -40,6 +42,14 @@ stop() {
 cleanup() {
     stop "$DX0_PID"
     stop "$LLM_PID"
+    # Every run's output, the socket's frames and both servers' logs stay for reading.
+    if [[ -d "$TMP" ]]; then
+        rm -rf "$KEEP"
+        mkdir -p "$KEEP"
+        cp "$TMP"/*.txt "$TMP"/*.jsonl "$TMP"/*.log "$KEEP"/ 2>/dev/null || true
+        cp "$LLM_LOG" "$KEEP"/llm-server.log 2>/dev/null || true
+        echo "outputs kept in $KEEP"
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -133,7 +143,8 @@ check_run() {
     fi
     local title
     for title in "${TITLES[@]}"; do
-        grep -aq "^  $title: " "$out" || fail "$mode: $title never spoke"
+        # An ensemble's lines carry their panel: "[panel 2]   Dr. Hypothesis: …".
+        grep -aqE "^(\[panel [0-9]+\] )?  $title: " "$out" || fail "$mode: $title never spoke"
     done
     grep -aqF "$DX0_LLM_API_KEY" "$out" && fail "$mode: the API key was printed"
 

@@ -611,3 +611,74 @@ async fn a_question_never_shows_the_model_the_cases_test_results() {
     }
     assert!(seen.contains(&case.history[0].answer));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_discussion_is_shortened_to_the_window_and_kept_whole_in_the_record() {
+    let cases = Arc::new(bundled_cases().unwrap());
+    let case = cases
+        .iter()
+        .find(|c| c.diagnosis.is_some())
+        .unwrap()
+        .clone();
+    let for_script = cases.clone();
+    // Each persona says about 2 000 characters: five of them are more than a 2 048-token window
+    // holds beside the case and the answer.
+    let long =
+        "The findings so far fit the leading diagnosis and argue against the others. ".repeat(26);
+    let said = long.clone();
+    let fake = FakeLlm::start(move |request| {
+        if is_persona(request) {
+            FakeReply::Text(said.clone())
+        } else if is_consensus(request) {
+            chair(&for_script, request)
+        } else {
+            FakeReply::Text("{\"score\": 5, \"rationale\": \"Same disease.\"}".into())
+        }
+    })
+    .await;
+    fake.set_quirks(Quirks {
+        context_window: Some(2048),
+        ..Quirks::default()
+    });
+    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
+    let panel = LlmPanel::new(client.clone());
+    let prices = PriceTable::bundled();
+    let engine = Engine {
+        case: &case,
+        prices: &prices,
+        gatekeeper: &OfflineGatekeeper,
+        judge: &dx0::engine::OfflineJudge,
+        visit_cost: Money(30_000),
+        estimator: None,
+    };
+    let mut state = EncounterState::new(None);
+    let options = RunOptions {
+        mode: Mode::Instant,
+        ..RunOptions::default()
+    };
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    assert!(
+        matches!(outcome, RunOutcome::Verdict(Some(_))),
+        "{outcome:?}"
+    );
+    let turn = &state.panel[0];
+    assert_eq!(turn.contributions.len(), 5);
+    for c in &turn.contributions {
+        assert!(!c.failed, "{} could not take part: {}", c.persona, c.text);
+        // The record keeps every word; only the prompts were shortened.
+        assert_eq!(c.text, long.trim());
+    }
+    assert!(
+        turn.notes.iter().all(|n| !n.contains("fell back")),
+        "{:?}",
+        turn.notes
+    );
+    let requests = fake.requests();
+    let consensus: Vec<_> = requests.iter().filter(|r| is_consensus(r)).collect();
+    let last = consensus.last().unwrap().first_user();
+    assert!(last.contains("[shortened to fit the model's context window]"));
+    assert!(
+        consensus.len() >= 2,
+        "the first consensus request was refused"
+    );
+}

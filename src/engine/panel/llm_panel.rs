@@ -6,6 +6,7 @@
 
 use super::brief::Brief;
 use super::consensus::{parse_consensus, Consensus};
+use super::fit::{shortened, speakers, Window};
 use super::personas::Persona;
 use super::{Deliberation, Panel, PanelUnavailable, PersonaSink};
 use crate::llm::{ChatMessage, ChatRequest, LlmClient, LlmError};
@@ -40,6 +41,8 @@ pub struct LlmPanel {
     consensus_model: String,
     temperature: f32,
     seed: u64,
+    /// The model's context window, once a server refused a prompt as too long.
+    window: Window,
 }
 
 impl LlmPanel {
@@ -51,6 +54,7 @@ impl LlmPanel {
             consensus_model: String::new(),
             temperature: 0.2,
             seed: 0,
+            window: Window::default(),
         }
     }
 
@@ -78,31 +82,45 @@ impl LlmPanel {
         }
     }
 
+    /// One persona's words; the second round reads `earlier` (the first round's words and the
+    /// price sheet), shortened to the model's window when it is known to be small.
     async fn speak(
         &self,
         persona: Persona,
         brief: &Brief<'_>,
-        context: &str,
+        earlier: Option<(&[PanelContribution], &str)>,
         sink: Option<PersonaSink<'_>>,
     ) -> PanelContribution {
         let (temperature, seed) = self.sampling(brief);
-        let mut prompt = brief.render();
-        if !context.is_empty() {
-            prompt.push('\n');
-            prompt.push_str(context);
-        }
-        prompt.push_str("\n\n");
-        prompt.push_str(FORMAT);
-        let request = ChatRequest {
+        const ANSWER: u32 = 350;
+        let prompt = |share: Option<usize>| {
+            let mut prompt = brief.render();
+            if let Some((said, sheet)) = earlier {
+                prompt.push('\n');
+                prompt.push_str(&format!(
+                    "The panel so far:\n\n{}\n{sheet}",
+                    discussion(said, share)
+                ));
+            }
+            prompt.push_str("\n\n");
+            prompt.push_str(FORMAT);
+            prompt
+        };
+        let share = |window: &Window| {
+            let fixed = persona.instructions().len() + prompt(Some(0)).len();
+            earlier.and_then(|(said, _)| window.share(fixed, ANSWER, speakers(said)))
+        };
+        let request_for = |share: Option<usize>| ChatRequest {
             model: self.models.get(&persona).cloned().unwrap_or_default(),
             temperature,
             seed,
-            max_tokens: Some(350),
+            max_tokens: Some(ANSWER),
             ..ChatRequest::new(vec![
                 ChatMessage::system(persona.instructions()),
-                ChatMessage::user(prompt),
+                ChatMessage::user(prompt(share)),
             ])
         };
+        let mut request = request_for(share(&self.window));
         let forward = |text: &str| {
             if let Some(sink) = sink {
                 sink(persona, text)
@@ -111,6 +129,13 @@ impl LlmPanel {
         let stream: Option<&(dyn Fn(&str) + Send + Sync)> =
             if sink.is_some() { Some(&forward) } else { None };
         let mut answered = self.client.complete(&request, stream).await;
+        // Too long for the window: once more, the discussion shortened to what fits.
+        if let Err(err) = &answered {
+            if earlier.is_some() && self.window.learn(err) {
+                request = request_for(share(&self.window));
+                answered = self.client.complete(&request, stream).await;
+            }
+        }
         // A small model sometimes ends at once with nothing said; the same seed would say
         // nothing again, another may not.
         if answered == Err(LlmError::Empty) {
@@ -142,13 +167,14 @@ impl LlmPanel {
     }
 }
 
-fn discussion(contributions: &[PanelContribution]) -> String {
+/// The personas' words as the next prompt shows them, each cut to `share` characters when set.
+fn discussion(contributions: &[PanelContribution], share: Option<usize>) -> String {
     contributions
         .iter()
         .filter(|c| !c.failed)
         .map(|c| {
             let title = Persona::from_key(&c.persona).map_or(c.persona.as_str(), |p| p.title());
-            format!("### {title}\n{}\n", c.text)
+            format!("### {title}\n{}\n", shortened(&c.text, share))
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -192,7 +218,7 @@ impl Panel for LlmPanel {
                 Persona::TestChooser,
                 Persona::Challenger,
             ]
-            .map(|p| self.speak(p, brief, "", sink)),
+            .map(|p| self.speak(p, brief, None, sink)),
         )
         .await;
         let texts: Vec<&str> = first
@@ -201,10 +227,9 @@ impl Panel for LlmPanel {
             .map(|c| c.text.as_str())
             .collect();
         let sheet = brief.price_sheet(&texts);
-        let context = format!("The panel so far:\n\n{}\n{sheet}", discussion(&first));
         let second = futures_util::future::join_all(
             [Persona::Stewardship, Persona::Checklist]
-                .map(|p| self.speak(p, brief, &context, sink)),
+                .map(|p| self.speak(p, brief, Some((&first, &sheet)), sink)),
         )
         .await;
         let contributions: Vec<PanelContribution> = first.into_iter().chain(second).collect();
@@ -224,18 +249,35 @@ impl Panel for LlmPanel {
         }
 
         let (temperature, seed) = self.sampling(brief);
-        let mut messages = vec![
-            ChatMessage::system(CONSENSUS),
-            ChatMessage::user(format!(
-                "{}\nThe panel's discussion:\n\n{}\n{sheet}\n\nNow reply with the JSON object.",
-                brief.render(),
-                discussion(&contributions)
-            )),
-        ];
+        const ANSWER: u32 = 500;
+        let opening = |share: Option<usize>| {
+            vec![
+                ChatMessage::system(CONSENSUS),
+                ChatMessage::user(format!(
+                    "{}\nThe panel's discussion:\n\n{}\n{sheet}\n\nNow reply with the JSON object.",
+                    brief.render(),
+                    discussion(&contributions, share)
+                )),
+            ]
+        };
+        // The messages of an attempt: the opening, its discussion shortened to the window when
+        // known, then any repair exchange.
+        let messages_for = |repair: &[ChatMessage]| {
+            let fixed: usize = opening(Some(0))
+                .iter()
+                .chain(repair)
+                .map(|m| m.content.len())
+                .sum();
+            let share = self.window.share(fixed, ANSWER, speakers(&contributions));
+            let mut messages = opening(share);
+            messages.extend_from_slice(repair);
+            messages
+        };
+        let mut repair: Vec<ChatMessage> = Vec::new();
         let mut parsed: Option<Consensus> = None;
         let mut problem = String::new();
         for attempt in 0..2 {
-            let request = ChatRequest {
+            let request_for = |repair: &[ChatMessage]| ChatRequest {
                 model: self.consensus_model.clone(),
                 temperature: if brief.member.is_some() {
                     temperature
@@ -244,11 +286,18 @@ impl Panel for LlmPanel {
                 },
                 seed,
                 json: true,
-                max_tokens: Some(500),
-                ..ChatRequest::new(messages.clone())
+                max_tokens: Some(ANSWER),
+                ..ChatRequest::new(messages_for(repair))
             };
+            let mut result = self.client.complete(&request_for(&repair), None).await;
+            // Too long for the window: once more, the discussion shortened to what fits.
+            if let Err(err) = &result {
+                if self.window.learn(err) {
+                    result = self.client.complete(&request_for(&repair), None).await;
+                }
+            }
             let mut cut_off = false;
-            let answer = match self.client.complete(&request, None).await {
+            let answer = match result {
                 Ok(answer) => {
                     cut_off = answer.cut_off;
                     answer.text
@@ -295,8 +344,8 @@ impl Panel for LlmPanel {
                 }
             }
             if attempt == 0 {
-                messages.push(ChatMessage::assistant(answer));
-                messages.push(ChatMessage::user(format!(
+                repair.push(ChatMessage::assistant(answer));
+                repair.push(ChatMessage::user(format!(
                     "That answer cannot be used: {problem}. This turn: {} Reply with only the corrected JSON \
                      object in the shape given.",
                     brief.rules_text()

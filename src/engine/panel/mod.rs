@@ -5,6 +5,7 @@
 
 mod brief;
 mod consensus;
+mod fit;
 mod llm_panel;
 mod personas;
 mod run;
