@@ -366,27 +366,7 @@ async fn a_consensus_cut_at_the_token_limit_is_repaired_for_what_it_was() {
         honours_max_tokens: true,
         ..Quirks::default()
     });
-    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
-    let panel = LlmPanel::new(client);
-    let prices = PriceTable::bundled();
-    let engine = Engine {
-        case: &case,
-        prices: &prices,
-        gatekeeper: &OfflineGatekeeper,
-        judge: &dx0::engine::OfflineJudge,
-        visit_cost: Money(30_000),
-        estimator: None,
-    };
-    let mut state = EncounterState::new(None);
-    let options = RunOptions {
-        mode: Mode::Instant,
-        ..RunOptions::default()
-    };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
-    assert!(
-        matches!(outcome, RunOutcome::Verdict(Some(_))),
-        "{outcome:?}"
-    );
+    instant_run(&fake, &case).await;
     let repair = fake
         .requests()
         .into_iter()
@@ -426,27 +406,7 @@ async fn a_persona_that_says_nothing_is_asked_once_more_with_another_seed() {
         chair(&for_script, request)
     })
     .await;
-    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
-    let panel = LlmPanel::new(client);
-    let prices = PriceTable::bundled();
-    let engine = Engine {
-        case: &case,
-        prices: &prices,
-        gatekeeper: &OfflineGatekeeper,
-        judge: &dx0::engine::OfflineJudge,
-        visit_cost: Money(30_000),
-        estimator: None,
-    };
-    let mut state = EncounterState::new(None);
-    let options = RunOptions {
-        mode: Mode::Instant,
-        ..RunOptions::default()
-    };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
-    assert!(
-        matches!(outcome, RunOutcome::Verdict(Some(_))),
-        "{outcome:?}"
-    );
+    let state = instant_run(&fake, &case).await;
     let turn = state
         .panel
         .iter()
@@ -640,27 +600,7 @@ async fn a_long_discussion_is_shortened_to_the_window_and_kept_whole_in_the_reco
         context_window: Some(2048),
         ..Quirks::default()
     });
-    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(&fake), None).unwrap());
-    let panel = LlmPanel::new(client.clone());
-    let prices = PriceTable::bundled();
-    let engine = Engine {
-        case: &case,
-        prices: &prices,
-        gatekeeper: &OfflineGatekeeper,
-        judge: &dx0::engine::OfflineJudge,
-        visit_cost: Money(30_000),
-        estimator: None,
-    };
-    let mut state = EncounterState::new(None);
-    let options = RunOptions {
-        mode: Mode::Instant,
-        ..RunOptions::default()
-    };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
-    assert!(
-        matches!(outcome, RunOutcome::Verdict(Some(_))),
-        "{outcome:?}"
-    );
+    let state = instant_run(&fake, &case).await;
     let turn = &state.panel[0];
     assert_eq!(turn.contributions.len(), 5);
     for c in &turn.contributions {
@@ -681,4 +621,31 @@ async fn a_long_discussion_is_shortened_to_the_window_and_kept_whole_in_the_reco
         consensus.len() >= 2,
         "the first consensus request was refused"
     );
+}
+
+/// One instant-mode run of the language-model panel on `case` against `fake`, with the offline
+/// gatekeeper and judge: the encounter after it, which must have ended in a verdict.
+async fn instant_run(fake: &FakeLlm, case: &dx0::engine::Case) -> EncounterState {
+    let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(fake), None).unwrap());
+    let panel = LlmPanel::new(client);
+    let prices = PriceTable::bundled();
+    let engine = Engine {
+        case,
+        prices: &prices,
+        gatekeeper: &OfflineGatekeeper,
+        judge: &dx0::engine::OfflineJudge,
+        visit_cost: Money(30_000),
+        estimator: None,
+    };
+    let mut state = EncounterState::new(None);
+    let options = RunOptions {
+        mode: Mode::Instant,
+        ..RunOptions::default()
+    };
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    assert!(
+        matches!(outcome, RunOutcome::Verdict(Some(_))),
+        "{outcome:?}"
+    );
+    state
 }
