@@ -127,18 +127,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             DEMO_USER.1
         );
     }
-    let auth = Auth::new(store.clone(), clock, &secret, args.auth.policy(production));
-    let cases = server::encounter::install_bundled_cases(store.as_ref(), auth.now()).await?;
-    tracing::info!(cases, "bundled cases ready");
-    let mut clinic = server::Clinic::offline(
-        args.encounter.visit_cost,
-        args.encounter.budget_limit,
-        args.encounter.default_case.clone(),
+    let auth = Auth::new(
+        store.clone(),
+        clock.clone(),
+        &secret,
+        args.auth.policy(production),
     );
-    if let Some(client) = dx0::cli::llm_client(&args.llm, store.clone())? {
-        tracing::info!(model = %client.default_model(), "language model: the gatekeeper and judge use it");
-        let panel = dx0::cli::llm_panel(client.clone(), &args.llm, 0);
-        clinic = clinic.with_llm(client).with_panel(Arc::new(panel));
+    let cases = dx0::clinic::install_bundled_cases(store.as_ref(), auth.now()).await?;
+    tracing::info!(cases, "bundled cases ready");
+    let (clinic, client) =
+        dx0::clinic::Clinic::configured(&args.encounter, &args.llm, store.clone(), None, 0)?;
+    if let Some(client) = client {
+        tracing::info!(model = %client.default_model(), "language model: the gatekeeper, judge and panel use it");
     }
 
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
@@ -153,7 +153,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxy: args.auth.trusted_proxy,
         production,
         hsts: args.hsts,
-        clinic,
+        encounters: dx0::clinic::Encounters::new(store.clone(), clinic, clock.clone()),
         sockets: dx0::server::sockets::Sockets::new(args.sockets_per_session as usize),
     };
     let app = server::router(state);

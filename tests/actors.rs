@@ -196,7 +196,7 @@ async fn with_a_language_model_the_panel_names_its_model() {
         None,
     )
     .unwrap();
-    let clinic = dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
+    let clinic = dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
         .with_llm(Arc::new(client));
     let db = common::sqlite_db();
     let app = common::spawn_app_with(

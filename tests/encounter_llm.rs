@@ -8,10 +8,10 @@ mod common;
 
 use common::ws::{reply_text, ws_open, Socket};
 use common::{demo_token, spawn_app_with, sqlite_db, TestOptions};
+use dx0::clinic::Clinic;
 use dx0::llm::fake::{FakeLlm, FakeReply};
 use dx0::llm::{OpenAiClient, OpenAiConfig};
 use dx0::protocol::Money;
-use dx0::server::Clinic;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;

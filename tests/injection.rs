@@ -30,7 +30,7 @@ async fn import_tainted_case(app: &TestApp) {
     let cases = dx0::engine::import::from_json("tainted.json", &text).expect("a valid case");
     let records: Vec<_> = cases
         .iter()
-        .map(|c| dx0::server::encounter::case_record(c).unwrap())
+        .map(|c| dx0::clinic::case_record(c).unwrap())
         .collect();
     let imported = app.store.import_cases(&records, false, 0).await.unwrap();
     assert_eq!(imported, Ok(1));

@@ -3,7 +3,7 @@
 //! JSON mode, and that the key never shows.
 #![cfg(feature = "ssr")]
 
-use dx0::llm::cache::StoreCache;
+use dx0::clinic::StoreCache;
 use dx0::llm::fake::{FakeLlm, FakeReply};
 use dx0::llm::{
     ChatMessage, ChatRequest, LlmClient, LlmError, OpenAiClient, OpenAiConfig, Pricing,
@@ -206,8 +206,11 @@ async fn the_database_cache_answers_repeats_for_free() {
         .await
         .unwrap();
     let fake = FakeLlm::start(|r| FakeReply::Text(format!("answer to {}", r.last_user()))).await;
-    let client =
-        OpenAiClient::new(config(&fake), Some(Arc::new(StoreCache(store.clone())))).unwrap();
+    let client = OpenAiClient::new(
+        config(&fake),
+        Some(Arc::new(StoreCache::new(store.clone()))),
+    )
+    .unwrap();
     let first = client.complete(&ask("q"), None).await.unwrap();
     assert!(!first.cached);
     let again = client.complete(&ask("q"), None).await.unwrap();
@@ -223,7 +226,7 @@ async fn the_database_cache_answers_repeats_for_free() {
     assert!(!client.complete(&warmer, None).await.unwrap().cached);
     assert_eq!(fake.requests().len(), 2);
     // A new client on the same database (a restart) still has it.
-    let later = OpenAiClient::new(config(&fake), Some(Arc::new(StoreCache(store)))).unwrap();
+    let later = OpenAiClient::new(config(&fake), Some(Arc::new(StoreCache::new(store)))).unwrap();
     assert!(later.complete(&ask("q"), None).await.unwrap().cached);
     let totals = client.totals();
     assert_eq!((totals.calls, totals.cache_hits), (3, 1));

@@ -315,7 +315,7 @@ async fn on_a_llama_cpp_server_the_panel_keeps_all_five_personas() {
         mode: Mode::Unconstrained,
         ..RunOptions::default()
     };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, Some(&events)).await;
+    let outcome = run_panel(&engine, &mut state, &panel, &options, Some(&events), None).await;
     let RunOutcome::Verdict(Some(verdict)) = outcome else {
         panic!("{outcome:?}");
     };
@@ -642,7 +642,7 @@ async fn instant_run(fake: &FakeLlm, case: &dx0::engine::Case) -> EncounterState
         mode: Mode::Instant,
         ..RunOptions::default()
     };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
     assert!(
         matches!(outcome, RunOutcome::Verdict(Some(_))),
         "{outcome:?}"

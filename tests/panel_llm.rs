@@ -84,7 +84,7 @@ async fn every_mode_reaches_a_verdict_on_every_bundled_case() {
                 ..RunOptions::default()
             };
             let mut state = state_for(mode);
-            let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+            let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
             let RunOutcome::Verdict(Some(verdict)) = outcome else {
                 panic!("{} in {}: {outcome:?}", case.id, mode.key());
             };
@@ -191,7 +191,15 @@ async fn an_unusable_consensus_is_repaired_once_then_replaced_by_a_safe_action()
     let engine = engine_for(&case, &prices, &OfflineGatekeeper);
     let panel = LlmPanel::new(client(&fake));
     let mut state = EncounterState::new(None);
-    let outcome = run_panel(&engine, &mut state, &panel, &RunOptions::default(), None).await;
+    let outcome = run_panel(
+        &engine,
+        &mut state,
+        &panel,
+        &RunOptions::default(),
+        None,
+        None,
+    )
+    .await;
     assert!(
         matches!(outcome, RunOutcome::Verdict(Some(ref v)) if v.correct),
         "{outcome:?}"
@@ -224,7 +232,7 @@ async fn an_unusable_consensus_is_repaired_once_then_replaced_by_a_safe_action()
         max_turns: 3,
         ..RunOptions::default()
     };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
     let RunOutcome::Verdict(Some(verdict)) = outcome else {
         panic!("{outcome:?}");
     };
@@ -277,7 +285,7 @@ async fn invalid_names_and_unaffordable_orders_go_back_in_the_repair_request() {
         mode: Mode::Budgeted,
         ..RunOptions::default()
     };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
     assert!(
         matches!(outcome, RunOutcome::Verdict(Some(_))),
         "{outcome:?}"
@@ -342,7 +350,15 @@ async fn a_failing_persona_is_noted_and_the_panel_goes_on() {
         .await;
         let panel = LlmPanel::new(client(&fake));
         let mut state = EncounterState::new(None);
-        let outcome = run_panel(&engine, &mut state, &panel, &RunOptions::default(), None).await;
+        let outcome = run_panel(
+            &engine,
+            &mut state,
+            &panel,
+            &RunOptions::default(),
+            None,
+            None,
+        )
+        .await;
         assert!(
             matches!(outcome, RunOutcome::Verdict(Some(ref v)) if v.correct),
             "{failure:?}: {outcome:?}"
@@ -386,7 +402,15 @@ async fn a_failing_consensus_stops_the_run_or_falls_back_and_the_encounter_is_ke
         .await;
         let panel = LlmPanel::new(client(&fake));
         let mut state = EncounterState::new(None);
-        let outcome = run_panel(&engine, &mut state, &panel, &RunOptions::default(), None).await;
+        let outcome = run_panel(
+            &engine,
+            &mut state,
+            &panel,
+            &RunOptions::default(),
+            None,
+            None,
+        )
+        .await;
         assert_intact(&state);
         match &failure {
             // An answer that cannot be read (a body cut short reads as malformed) is repaired,
@@ -420,8 +444,15 @@ async fn a_failing_consensus_stops_the_run_or_falls_back_and_the_encounter_is_ke
                 assert!(state.verdict.is_none());
                 // Healthy again: the same encounter is finished from where it stopped.
                 broken.store(false, Ordering::SeqCst);
-                let outcome =
-                    run_panel(&engine, &mut state, &panel, &RunOptions::default(), None).await;
+                let outcome = run_panel(
+                    &engine,
+                    &mut state,
+                    &panel,
+                    &RunOptions::default(),
+                    None,
+                    None,
+                )
+                .await;
                 assert!(
                     matches!(outcome, RunOutcome::Verdict(Some(ref v)) if v.correct),
                     "{outcome:?}"
@@ -463,7 +494,15 @@ async fn a_failing_gatekeeper_refuses_the_step_and_charges_nothing() {
     let engine = engine_for(&case, &prices, &gatekeeper);
     let panel = LlmPanel::new(llm);
     let mut state = EncounterState::new(None);
-    let outcome = run_panel(&engine, &mut state, &panel, &RunOptions::default(), None).await;
+    let outcome = run_panel(
+        &engine,
+        &mut state,
+        &panel,
+        &RunOptions::default(),
+        None,
+        None,
+    )
+    .await;
     let RunOutcome::Stopped(message) = outcome else {
         panic!("{outcome:?}");
     };
@@ -474,7 +513,15 @@ async fn a_failing_gatekeeper_refuses_the_step_and_charges_nothing() {
     assert!(message.contains("Nothing was charged"), "{message}");
     assert!(state.transcript.is_empty() && state.spent == Money(0));
     broken.store(false, Ordering::SeqCst);
-    let outcome = run_panel(&engine, &mut state, &panel, &RunOptions::default(), None).await;
+    let outcome = run_panel(
+        &engine,
+        &mut state,
+        &panel,
+        &RunOptions::default(),
+        None,
+        None,
+    )
+    .await;
     assert!(
         matches!(outcome, RunOutcome::Verdict(Some(_))),
         "{outcome:?}"
@@ -518,7 +565,7 @@ async fn a_failing_judge_is_replaced_by_the_offline_judge() {
         mode: Mode::Instant,
         ..RunOptions::default()
     };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
     let RunOutcome::Verdict(Some(verdict)) = outcome else {
         panic!("{outcome:?}");
     };
@@ -556,7 +603,7 @@ async fn the_turn_limit_forces_a_diagnosis() {
         max_turns: 4,
         ..RunOptions::default()
     };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
     assert!(
         matches!(outcome, RunOutcome::Verdict(Some(ref v)) if v.correct),
         "{outcome:?}"
@@ -586,7 +633,7 @@ async fn an_ensemble_whose_panels_all_fail_stops_with_a_clear_message() {
         mode: Mode::Ensemble,
         ..RunOptions::default()
     };
-    let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+    let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
     let RunOutcome::Stopped(message) = outcome else {
         panic!("{outcome:?}");
     };
@@ -635,6 +682,7 @@ async fn persona_words_stream_and_persona_models_are_used() {
         &panel,
         &RunOptions::default(),
         Some(&sink),
+        None,
     )
     .await;
     assert!(

@@ -35,7 +35,7 @@ async fn every_bundled_case_reaches_a_verdict_in_every_mode() {
                 mode,
                 ..RunOptions::default()
             };
-            let outcome = run_panel(&engine, &mut state, &panel, &options, None).await;
+            let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
             let RunOutcome::Verdict(Some(verdict)) = outcome else {
                 panic!("{} in {}: {outcome:?}", case.id, mode.key());
             };

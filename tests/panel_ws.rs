@@ -200,7 +200,7 @@ async fn with_a_model_the_llm_panel_streams_and_runs_and_a_failure_keeps_the_enc
         None,
     )
     .unwrap();
-    let clinic = dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
+    let clinic = dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
         .with_llm(Arc::new(client));
     let db = common::sqlite_db();
     let app = common::spawn_app_with(
@@ -218,14 +218,14 @@ async fn with_a_model_the_llm_panel_streams_and_runs_and_a_failure_keeps_the_enc
     broken.store(true, Ordering::SeqCst);
     let frames = frames_until_done(&mut socket, json!({"action": "panel_run", "id": 1})).await;
     let error = frames.last().unwrap();
-    assert_eq!(error["code"], "internal", "{error}");
+    // What stopped the panel, and that what it did is kept (not "your step was not saved").
+    assert_eq!(error["code"], "panel_stopped", "{error}");
+    let said = error["error"].as_str().unwrap();
     assert!(
-        error["error"]
-            .as_str()
-            .unwrap()
-            .contains("no member of the panel could be reached"),
+        said.contains("no member of the panel could be reached"),
         "{error}"
     );
+    assert!(said.contains("The encounter is kept as it was"), "{error}");
     broken.store(false, Ordering::SeqCst);
 
     // Healthy: the personas stream (streamed by the model), then the run reaches the verdict.
@@ -237,4 +237,102 @@ async fn with_a_model_the_llm_panel_streams_and_runs_and_a_failure_keeps_the_enc
     assert_eq!(of_type(&frames, "deliberation").len(), 3);
     assert_eq!(of_type(&frames, "step").len(), 3);
     assert_eq!(done["total_spent"].as_f64(), Some(307.77));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn logging_out_during_a_run_closes_the_socket_at_once_and_stops_the_run_after_its_turn() {
+    use common::ws::{next_event, send_text, Next};
+    use dx0::llm::fake::FakeLlm;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    let cases = Arc::new(dx0::engine::library::bundled_cases().unwrap());
+    for db in databases().await {
+        let for_script = cases.clone();
+        let fake = FakeLlm::start(move |request| common::panel::clinic(&for_script, request)).await;
+        let client = dx0::llm::OpenAiClient::new(
+            dx0::llm::OpenAiConfig {
+                max_retries: 0,
+                ..dx0::llm::OpenAiConfig::new(fake.base_url(), "fake-model")
+            },
+            None,
+        )
+        .unwrap();
+        let clinic = dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
+            .with_llm(Arc::new(client));
+        let app = common::spawn_app_with(
+            &db,
+            common::TestOptions {
+                clinic: Some(clinic),
+                ..common::TestOptions::default()
+            },
+        )
+        .await;
+        let pair = common::login_pair(app.addr, "physician", "secret").await;
+        let mut socket = open_with_token(app.addr, &pair.access, "&case=rlq-pain-19m&new=1").await;
+        send_text(&mut socket, &json!({"action": "panel_run"}).to_string()).await;
+        // Turn 1 is carried out and saved; then the model slows down so turn 2 is under way
+        // when the physician signs out elsewhere.
+        loop {
+            let frame = common::ws::next_json(&mut socket).await;
+            assert_ne!(frame["type"], "error", "{}: {frame}", db.name);
+            if frame["type"] == "step" {
+                break;
+            }
+        }
+        fake.set_latency(Duration::from_millis(300));
+        let listed = request(
+            app.addr,
+            "GET",
+            "/api/v1/encounters",
+            &[("authorization", &format!("Bearer {}", pair.access))],
+            None,
+        )
+        .await;
+        let id = listed.json()["encounters"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let out = Instant::now();
+        assert_eq!(
+            common::api_logout(app.addr, &pair.refresh).await.status,
+            200
+        );
+        let code = loop {
+            match next_event(&mut socket, Duration::from_secs(2)).await {
+                Next::Close(code) => break code,
+                Next::Json(_) => continue,
+                Next::Ended => panic!("{}: the socket ended without a close frame", db.name),
+            }
+        };
+        assert_eq!(code, Some(1008), "{}", db.name);
+        assert!(out.elapsed() < Duration::from_secs(2), "{}", db.name);
+
+        // The turn under way is finished and saved, and no other is begun.
+        let turns = |record: &dx0::store::EncounterRecord| {
+            dx0::clinic::parse_state(record).unwrap().panel.len()
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let saved = loop {
+            let record = app.store.encounter(&id).await.unwrap().unwrap();
+            if turns(&record) >= 2 || Instant::now() > deadline {
+                break record;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(turns(&saved), 2, "{}: turn 2 saved", db.name);
+        // Fast again: a run that went on would take turn 3 and its diagnosis within moments.
+        fake.set_latency(Duration::ZERO);
+        let asked = fake.requests().len();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let after = app.store.encounter(&id).await.unwrap().unwrap();
+        assert_eq!(
+            fake.requests().len(),
+            asked,
+            "{}: no request after the stop",
+            db.name
+        );
+        assert_eq!(turns(&after), 2, "{}", db.name);
+        assert_eq!(after.status, "open", "{}", db.name);
+        assert_eq!(after.version, saved.version, "{}", db.name);
+    }
 }

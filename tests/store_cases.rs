@@ -24,12 +24,12 @@ fn record(id: &str, source: &str) -> CaseRecord {
 async fn imports_are_all_or_nothing_and_versions_decide_concurrent_writes() {
     for db in databases().await {
         let store = store::open(&db.url).await.unwrap();
-        let n = dx0::server::encounter::install_bundled_cases(store.as_ref(), 1)
+        let n = dx0::clinic::install_bundled_cases(store.as_ref(), 1)
             .await
             .unwrap();
         // Installing again changes nothing.
         assert_eq!(
-            dx0::server::encounter::install_bundled_cases(store.as_ref(), 2)
+            dx0::clinic::install_bundled_cases(store.as_ref(), 2)
                 .await
                 .unwrap(),
             n

@@ -15,6 +15,12 @@ test.describe("encounter in the browser", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(DEFAULT_TITLE);
     await expect(page.getByTestId("case-abstract")).not.toBeEmpty();
     await expect(page.getByRole("meter", { name: "Budget used" })).toHaveAttribute("aria-valuenow", "0.00");
+    // Every answer carries the step as saved: the page applies it and never fetches the
+    // encounter again.
+    const refetches: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/api/fn/get_encounter")) refetches.push(request.url());
+    });
 
     await step(page, "Ask", "Where is the pain and when did it start?");
     const transcript = page.getByTestId("transcript");
@@ -65,6 +71,7 @@ test.describe("encounter in the browser", () => {
     await page.screenshot({ path: path.join(docs, "verdict.png"), fullPage: true });
     await expect(verdict.getByRole("heading", { name: "Teaching points" })).toBeVisible();
     await expect(page.locator("#step-text")).toHaveCount(0); // closed: no composer
+    expect(refetches).toEqual([]);
   });
 
   test("reload resumes the encounter; the first paint already holds the transcript", async ({ page }) => {

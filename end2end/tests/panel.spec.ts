@@ -46,15 +46,29 @@ test.describe("the AI panel", () => {
   test("let the panel run: turn by turn to a verdict, with the differential over the turns", async ({ page }) => {
     await start(page, "1500");
     const panel = page.getByTestId("ai-panel");
+    // The steps arrive in frames and are applied as they come: nothing is fetched again.
+    const refetches: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/api/fn/get_encounter")) refetches.push(request.url());
+    });
     await panel.getByRole("button", { name: "Let the panel run" }).click();
     await expect(page.getByRole("heading", { name: /^(Correct|Incorrect)/ })).toBeVisible();
     const turns = Number(await page.getByTestId("differential-chart").getAttribute("data-turns"));
     expect(turns).toBeGreaterThan(1);
     await expect(page.locator(".transcript > li").last()).toContainText("Total cost");
     await expect(panel.getByRole("button", { name: "Let the panel run" })).toBeDisabled();
-    // Reload: everything the panel did was saved.
+    expect(refetches).toEqual([]);
+    const applied = {
+      spent: await page.getByTestId("total-spent").textContent(),
+      tests: await page.getByRole("list", { name: "Ordered tests" }).locator("li").allTextContents(),
+      steps: await page.locator(".transcript > li").count(),
+    };
+    // Reload: everything the panel did was saved, and the page had applied it all.
     await page.reload();
     await waitForHydration(page);
+    await expect(page.getByTestId("total-spent")).toHaveText(applied.spent!);
+    await expect(page.locator(".transcript > li")).toHaveCount(applied.steps);
+    expect(await page.getByRole("list", { name: "Ordered tests" }).locator("li").allTextContents()).toEqual(applied.tests);
     await expect(page.getByTestId("differential-chart")).toHaveAttribute("data-turns", String(turns));
     await expect(panel.locator(".panel-history > summary")).toHaveText(`Earlier deliberations (${turns})`);
     if (test.info().project.name === "sqlite") {

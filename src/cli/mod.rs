@@ -3,7 +3,7 @@
 
 mod run;
 
-pub use run::{llm_client, llm_panel, run};
+pub use run::run;
 
 use crate::auth::password::{check_new_password, hash_password, normalize_name};
 use crate::auth::{Clock, SystemClock};
@@ -130,7 +130,7 @@ pub async fn cases(args: CasesArgs) -> anyhow::Result<()> {
 async fn run_cases(store: &dyn Store, command: CasesCommand) -> anyhow::Result<()> {
     let now = SystemClock.now_ms();
     // Bundled cases are in every database the CLI touches, as in the server's.
-    crate::server::encounter::install_bundled_cases(store, now).await?;
+    crate::clinic::install_bundled_cases(store, now).await?;
     match command {
         CasesCommand::Import { path, replace } => {
             let cases = crate::engine::import::read_cases(&path).map_err(|problems| {
@@ -142,7 +142,7 @@ async fn run_cases(store: &dyn Store, command: CasesCommand) -> anyhow::Result<(
             })?;
             let mut records = Vec::new();
             for case in &cases {
-                let mut record = crate::server::encounter::case_record(case)?;
+                let mut record = crate::clinic::case_record(case)?;
                 record.source = "imported".into();
                 record.is_default = false;
                 records.push(record);

@@ -3,45 +3,18 @@
 //! lines `Verdict: correct|incorrect (score N/5)` and `Total cost: $X`.
 
 use crate::auth::{Clock, SystemClock};
-use crate::config::{EngineChoice, LlmArgs, RunArgs};
+use crate::clinic::Clinic;
+use crate::config::RunArgs;
 use crate::engine::encounter::EncounterState;
-use crate::engine::panel::{run_panel, LlmPanel, Panel, Persona, RunEvent, RunOptions, RunOutcome};
+use crate::engine::panel::{run_panel, Persona, RunEvent, RunOptions, RunOutcome};
 use crate::engine::Case;
-use crate::llm::LlmClient;
 use crate::protocol::{Action, Money, PanelTurn, Turn};
-use crate::server::Clinic;
 use crate::store::{self, Store};
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// The language-model client the settings describe (`None`: offline), its answers cached in
-/// the database.
-pub fn llm_client(
-    args: &LlmArgs,
-    store: Arc<dyn Store>,
-) -> anyhow::Result<Option<Arc<dyn LlmClient>>> {
-    let Some(config) = args.client_config() else {
-        return Ok(None);
-    };
-    let cache = Arc::new(crate::llm::cache::StoreCache(store));
-    let client = crate::llm::OpenAiClient::new(config, Some(cache)).map_err(anyhow::Error::msg)?;
-    Ok(Some(Arc::new(client)))
-}
-
-/// The LLM panel with the configured per-persona models and seed.
-pub fn llm_panel(client: Arc<dyn LlmClient>, args: &LlmArgs, seed: u64) -> LlmPanel {
-    args.persona_models
-        .0
-        .iter()
-        .filter_map(|(key, model)| Persona::from_key(key).map(|p| (p, model)))
-        .fold(
-            LlmPanel::new(client).with_seed(seed),
-            |panel, (persona, model)| panel.with_model(persona, model.clone()),
-        )
-}
 
 /// Runs `dx0 run`.
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -58,34 +31,15 @@ async fn work(
     mode: crate::engine::panel::Mode,
     budget: Option<Money>,
 ) -> anyhow::Result<()> {
-    crate::server::encounter::install_bundled_cases(store.as_ref(), SystemClock.now_ms()).await?;
+    crate::clinic::install_bundled_cases(store.as_ref(), SystemClock.now_ms()).await?;
     let record = store
         .case(&args.case)
         .await?
         .ok_or_else(|| anyhow!("no case {:?} (see `dx0 cases list`)", args.case))?;
     let case: Case = serde_json::from_str(&record.body)?;
-    let client = llm_client(&args.llm, store)?;
-    let choice = args.engine.unwrap_or(if client.is_some() {
-        EngineChoice::Llm
-    } else {
-        EngineChoice::Offline
-    });
-    let mut clinic = Clinic::offline(args.encounter.visit_cost, None, None);
-    if let Some(client) = &client {
-        clinic = clinic.with_llm(client.clone());
-    }
-    let panel: Box<dyn Panel> = match (choice, &client) {
-        (EngineChoice::Llm, Some(client)) => {
-            Box::new(llm_panel(client.clone(), &args.llm, args.seed))
-        }
-        (EngineChoice::Llm, None) => bail!(
-            "--engine llm needs a language model: set DX0_LLM_BASE_URL (and DX0_LLM_MODEL, \
-             DX0_LLM_API_KEY)"
-        ),
-        (EngineChoice::Offline, _) => Box::new(
-            crate::engine::bayes::bundled_panel(&clinic.prices).map_err(anyhow::Error::msg)?,
-        ),
-    };
+    let (clinic, client) =
+        Clinic::configured(&args.encounter, &args.llm, store, args.engine, args.seed)?;
+    let panel = clinic.panel.as_ref();
     let options = RunOptions {
         mode,
         max_turns: args.max_turns,
@@ -115,7 +69,7 @@ async fn work(
     let mut state = EncounterState::new(budget);
     let engine = clinic.engine(&case);
     printer.waiting();
-    let outcome = run_panel(&engine, &mut state, panel.as_ref(), &options, Some(&print)).await;
+    let outcome = run_panel(&engine, &mut state, panel, &options, Some(&print), None).await;
     printer.done();
 
     if let Some(client) = &client {

@@ -29,40 +29,6 @@ pub fn cache_key(model: &str, request: &ChatRequest) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The database as a response cache.
-pub struct StoreCache(pub std::sync::Arc<dyn crate::store::Store>);
-
-#[async_trait]
-impl ResponseCache for StoreCache {
-    async fn get(&self, key: &str) -> Option<Completion> {
-        match self.0.llm_cached(key).await {
-            Ok(Some(body)) => serde_json::from_str(&body).ok(),
-            Ok(None) => None,
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot read the LLM response cache");
-                None
-            }
-        }
-    }
-
-    async fn put(&self, key: &str, completion: &Completion) {
-        let Ok(body) = serde_json::to_string(completion) else {
-            return;
-        };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default();
-        if let Err(err) = self
-            .0
-            .llm_cache_put(key, &completion.model, &body, now)
-            .await
-        {
-            tracing::warn!(error = %err, "cannot write the LLM response cache");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,6 +86,21 @@ pub struct ActedTest {
     pub actor: Actor,
 }
 
+/// A saved step as a page shows it: the step with who took it, the tests it ordered with their
+/// results, and whether a visit is under way after it. Sent with the answer, so the page applies
+/// it to its copy instead of fetching the whole encounter again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// The step and who took it.
+    pub step: ActedTurn,
+    /// The tests the step ordered, with their results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<ActedTest>,
+    /// A visit is under way after the step (the next question is part of it).
+    #[serde(default)]
+    pub in_visit: bool,
+}
+
 /// A case as the library lists it (never its findings or diagnosis).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseCard {
@@ -166,6 +181,37 @@ impl EncounterView {
     /// True while actions are accepted.
     pub fn is_open(&self) -> bool {
         self.summary.status == "open"
+    }
+
+    /// Applies a step the server saved, with the encounter's money and tests after it: the
+    /// copy then matches the stored encounter.
+    pub fn apply(
+        &mut self,
+        applied: &Applied,
+        total_spent: Money,
+        remaining_budget: Option<Money>,
+        ordered_tests: &[String],
+    ) {
+        self.transcript.push(applied.step.clone());
+        self.tests.extend(applied.tests.iter().cloned());
+        self.in_visit = applied.in_visit;
+        self.summary.total_spent = total_spent;
+        self.summary.ordered_tests = ordered_tests.to_vec();
+        self.remaining_budget = remaining_budget;
+    }
+
+    /// Closes the copy with the verdict its diagnosis received (`None`: the case has no
+    /// recorded diagnosis); the diagnosis is the last one in the transcript.
+    pub fn close(&mut self, verdict: Option<Verdict>) {
+        self.summary.status = "closed".into();
+        self.summary.verdict = verdict;
+        self.summary.diagnosed_by = self
+            .transcript
+            .iter()
+            .rev()
+            .find(|t| t.turn.action == Action::Diagnosis)
+            .map(|t| t.actor.clone());
+        self.in_visit = false;
     }
 }
 

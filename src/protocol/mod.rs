@@ -13,7 +13,7 @@ mod time;
 pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
 pub use actor::{Actor, PanelActor};
 pub use encounter::{
-    ActedTest, ActedTurn, CaseCard, EncounterSummary, EncounterView, OrderedTest, ResultSource,
+    ActedTest, ActedTurn, Applied, CaseCard, EncounterSummary, EncounterView, OrderedTest, ResultSource,
     StartOutcome, TestPrice, Turn,
 };
 pub use money::Money;
@@ -120,6 +120,9 @@ pub enum ErrorCode {
     RateLimited,
     /// Another writer changed the encounter first.
     Conflict,
+    /// The panel stopped before a verdict (the message says why); every turn it finished is
+    /// saved.
+    PanelStopped,
     /// A fault on the server.
     Internal,
 }
@@ -285,6 +288,10 @@ pub struct DoneFrame {
     /// True when a price in this step was estimated.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub estimate: bool,
+    /// The step as saved, for a page to apply (absent on the panel's answers, whose steps come
+    /// in step frames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Applied>,
 }
 
 /// Reads a field that may be present with `null` (`Some(None)`) or absent (`None`, by default).
@@ -390,6 +397,7 @@ mod tests {
             encounter_id: Some("e1".into()),
             verdict: Some(None),
             estimate: false,
+            applied: None,
         };
         let text = serde_json::to_string(&ServerFrame::Done(done.clone())).unwrap();
         assert!(text.contains(r#""verdict":null"#), "{text}");
@@ -468,6 +476,7 @@ mod tests {
             encounter_id: None,
             verdict: None,
             estimate: false,
+            applied: None,
         });
         let text = serde_json::to_string(&done).unwrap();
         assert!(text.contains(r#""type":"done""#), "{text}");

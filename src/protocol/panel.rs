@@ -166,6 +166,15 @@ pub struct StepFrame {
     /// What is left of the budget, only when a budget is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining_budget: Option<Money>,
+    /// The tests the step ordered, with their results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<super::ActedTest>,
+    /// A visit is under way after the step.
+    #[serde(default)]
+    pub in_visit: bool,
+    /// Every test ordered so far.
+    #[serde(default)]
+    pub ordered_tests: Vec<String>,
     /// The client frame's `id`, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Value>,

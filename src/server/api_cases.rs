@@ -2,7 +2,6 @@
 
 use super::api::{detail, internal};
 use super::client::{bearer_token, session_cookie};
-use super::encounter::default_case_id;
 use super::views;
 use super::AppState;
 use crate::store::SessionRecord;
@@ -33,7 +32,7 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<SessionReco
 
 /// `GET /api/v1/case`: the default case's abstract (no login, as the original).
 pub async fn default_case(State(state): State<AppState>) -> Response {
-    let id = match default_case_id(&state).await {
+    let id = match state.encounters.default_case_id().await {
         Ok(id) => id,
         Err(err) => return internal(&err),
     };
@@ -76,7 +75,7 @@ pub struct TestsQuery {
 
 /// `GET /api/v1/tests`: every priced name, sorted; with `?q=`, the best matches with prices.
 pub async fn tests(State(state): State<AppState>, Query(query): Query<TestsQuery>) -> Response {
-    let prices = &state.clinic.prices;
+    let prices = &state.encounters.clinic.prices;
     let limit = crate::engine::prices::MAX_NAME_CHARS;
     if query.q.as_ref().is_some_and(|q| q.chars().count() > limit) {
         return detail(
@@ -116,7 +115,7 @@ pub async fn encounter(
         Ok(s) => s,
         Err(response) => return response,
     };
-    let found = match views::own_encounter(&state, session.user_id, &id).await {
+    let found = match state.encounters.own(session.user_id, &id).await {
         Ok(Some(found)) => found,
         Ok(None) => return detail(StatusCode::NOT_FOUND, "No such encounter"),
         Err(err) => return internal(&err),

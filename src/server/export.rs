@@ -162,7 +162,7 @@ pub async fn export(
         Ok(s) => s,
         Err(response) => return response,
     };
-    let (record, parsed) = match views::own_encounter(&state, session.user_id, &id).await {
+    let (record, parsed) = match state.encounters.own(session.user_id, &id).await {
         Ok(Some(found)) => found,
         Ok(None) => return detail(StatusCode::NOT_FOUND, "No such encounter"),
         Err(err) => return internal(&err),
@@ -307,7 +307,7 @@ pub async fn fhir_tests(
     }
     Json(fhir::tests_bundle(
         &names,
-        &state.clinic.prices,
+        &state.encounters.clinic.prices,
         patient(&map).as_deref(),
     ))
     .into_response()

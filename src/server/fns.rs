@@ -214,7 +214,7 @@ pub async fn start_encounter(
     let Some(session) = current_session(state).await? else {
         return refused("Sign in to start an encounter.");
     };
-    let Some(budget) = state.clinic.budget_for(Some(budget)) else {
+    let Some(budget) = state.encounters.clinic.budget_for(Some(budget)) else {
         return refused("The budget must be a dollar amount such as 1500 or 1500.50.");
     };
     if state
@@ -226,7 +226,9 @@ pub async fn start_encounter(
     {
         return refused("There is no such case.");
     }
-    let record = super::encounter::create_encounter(state, &session, case_id, budget)
+    let record = state
+        .encounters
+        .create(&session, case_id, budget)
         .await
         .map_err(|e| e.to_user())?;
     leptos_axum::redirect(&format!("/encounters/{}", record.id));
@@ -239,7 +241,9 @@ pub async fn encounter(state: &AppState, id: &str) -> Result<Option<EncounterVie
     let Some(session) = current_session(state).await? else {
         return Ok(None);
     };
-    let found = views::own_encounter(state, session.user_id, id)
+    let found = state
+        .encounters
+        .own(session.user_id, id)
         .await
         .map_err(|e| e.to_user())?;
     match found {

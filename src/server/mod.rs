@@ -4,7 +4,7 @@
 mod api;
 mod api_cases;
 mod client;
-pub mod encounter;
+mod encounter;
 mod export;
 pub mod fns;
 mod headers;
@@ -12,14 +12,13 @@ mod health;
 pub mod listen;
 mod origin;
 mod pages;
-pub mod panel;
+mod panel;
 mod shutdown;
 pub mod sockets;
 pub mod views;
 mod ws;
 
 pub use client::client_address;
-pub use encounter::Clinic;
 
 pub use shutdown::Shutdown;
 
@@ -54,8 +53,8 @@ pub struct AppState {
     pub production: bool,
     /// Send `Strict-Transport-Security` (`DX0_HSTS=1`: served over HTTPS).
     pub hsts: bool,
-    /// Prices, gatekeeper, judge and costs of encounters.
-    pub clinic: Clinic,
+    /// The encounter service: loads, steps, saves and runs the panel on encounters.
+    pub encounters: crate::clinic::Encounters,
     /// The open WebSockets of each session, capped.
     pub sockets: sockets::Sockets,
 }

@@ -1,20 +1,12 @@
 //! What the API and the UI show of cases and encounters, built once for both: the case cards,
 //! an encounter's summary and its whole view, and the owner check that hides others' encounters.
 
-use super::encounter::load_case;
 use super::AppState;
 use crate::engine::EncounterState;
 use crate::error::AppError;
 use crate::protocol::{CaseCard, EncounterSummary, EncounterView, Money, TestPrice};
 use crate::store::EncounterRecord;
 use std::collections::HashMap;
-
-/// Parses an encounter's stored state.
-pub fn parse_state(record: &EncounterRecord) -> Result<EncounterState, AppError> {
-    serde_json::from_str(&record.state).map_err(|e| {
-        AppError::Internal(format!("encounter {} is stored malformed: {e}", record.id))
-    })
-}
 
 /// The list form of an encounter.
 pub fn summary(
@@ -37,39 +29,24 @@ pub fn summary(
     }
 }
 
-/// The user's own encounter `id` with its state; `None` for a missing one or someone else's.
-pub async fn own_encounter(
-    state: &AppState,
-    user_id: i64,
-    id: &str,
-) -> Result<Option<(EncounterRecord, EncounterState)>, AppError> {
-    match state.store.encounter(id).await? {
-        Some(record) if record.user_id == user_id => {
-            let parsed = parse_state(&record)?;
-            Ok(Some((record, parsed)))
-        }
-        _ => Ok(None),
-    }
-}
-
 /// The whole view of an encounter.
 pub async fn view(
     state: &AppState,
     record: &EncounterRecord,
     parsed: EncounterState,
 ) -> Result<EncounterView, AppError> {
-    let case = load_case(state, &record.case_id).await?;
+    let case = state.encounters.case(&record.case_id).await?;
     Ok(EncounterView {
         summary: summary(record, &parsed, case.as_ref().map(|c| c.title.clone())),
         case_summary: case.as_ref().map(|c| c.summary.clone()),
         remaining_budget: parsed.remaining(),
         in_visit: parsed.in_visit,
-        visit_cost: state.clinic.visit_cost,
+        visit_cost: state.encounters.clinic.visit_cost,
         has_diagnosis: case.as_ref().is_some_and(|c| c.diagnosis.is_some()),
         transcript: parsed.acted_transcript(),
         tests: parsed.acted_tests(),
         panel: parsed.panel,
-        panel_engine: state.clinic.panel.engine().to_string(),
+        panel_engine: state.encounters.clinic.panel.engine().to_string(),
     })
 }
 
@@ -91,7 +68,7 @@ pub async fn encounters_of(
         .map(|r| {
             Ok(summary(
                 r,
-                &parse_state(r)?,
+                &crate::clinic::parse_state(r)?,
                 titles.get(&r.case_id).cloned(),
             ))
         })
@@ -126,6 +103,7 @@ pub async fn case_cards(state: &AppState, user_id: Option<i64>) -> Result<Vec<Ca
 /// The best matches of a test search, best first.
 pub fn search_tests(state: &AppState, query: &str, limit: usize) -> Vec<TestPrice> {
     state
+        .encounters
         .clinic
         .prices
         .search(query, limit)

@@ -4,9 +4,10 @@
 
 use super::api::{detail, internal};
 use super::client::{bearer_token, session_cookie};
-use super::encounter::{self, Target};
+use super::encounter;
 use super::origin::same_origin;
 use super::AppState;
+use crate::clinic::{StopRun, Target};
 use crate::protocol::{parse_client_frame, Action, ErrorCode, ErrorFrame, PongFrame, ServerFrame};
 use crate::store::SessionRecord;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -15,6 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::collections::VecDeque;
 
 /// The largest frame accepted: content is at most 10 000 characters, which JSON may escape to
 /// 12 bytes each (an emoji as two six-character `\u` escapes), 120 000 bytes with the frame
@@ -85,7 +87,7 @@ async fn target(
     query: &WsQuery,
     session: &SessionRecord,
 ) -> Result<Target, Response> {
-    let Some(budget) = state.clinic.budget_for(query.budget.as_deref()) else {
+    let Some(budget) = state.encounters.clinic.budget_for(query.budget.as_deref()) else {
         return Err(detail(
             StatusCode::BAD_REQUEST,
             "budget must be a dollar amount of at least 0 with at most two decimals",
@@ -104,7 +106,7 @@ async fn target(
             Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No such case")),
             Err(err) => return Err(internal(&err)),
         },
-        None => match encounter::default_case_id(state).await {
+        None => match state.encounters.default_case_id().await {
             Ok(Some(id)) => id,
             Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No case is loaded")),
             Err(err) => return Err(internal(&err)),
@@ -155,8 +157,13 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
     tracing::debug!(user = %session.user_name, "websocket opened");
     let mut watch = state.auth.watch(&session.id);
     let place = state.sockets.open(&session.id);
+    // Frames that came while the panel ran, answered in order once it is done.
+    let mut queued: VecDeque<Message> = VecDeque::new();
     loop {
-        let incoming = tokio::select! {
+        let incoming = if let Some(message) = queued.pop_front() {
+            Some(Ok(message))
+        } else {
+            tokio::select! {
             incoming = socket.recv() => incoming,
             () = place.evicted() => {
                 close(&mut socket, CLOSE_REPLACED, "replaced by a newer socket of this session").await;
@@ -169,6 +176,7 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
             () = watch.ended() => {
                 close(&mut socket, CLOSE_POLICY, "session ended").await;
                 return;
+            }
             }
         };
         let reply = match incoming {
@@ -207,35 +215,20 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
                     Ok(frame) if frame.action == Action::Ping => vec![pong(frame.id)],
                     Ok(frame) if matches!(frame.action, Action::Panel | Action::PanelRun) => {
                         let run = frame.action == Action::PanelRun;
-                        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                        let work =
-                            super::panel::panel(&state, &session, &mut target, run, frame.id, tx);
-                        tokio::pin!(work);
-                        // Frames go out as the panel produces them; every turn is saved as it
-                        // ends, so a shutdown mid-run loses nothing done.
-                        let mut finished = false;
-                        loop {
-                            tokio::select! {
-                                frame = rx.recv() => match frame {
-                                    Some(frame) => {
-                                        if send(&mut socket, &frame).await.is_err() {
-                                            return;
-                                        }
-                                    }
-                                    None => break,
-                                },
-                                () = &mut work, if !finished => finished = true,
-                                () = state.shutdown.wait() => {
-                                    close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
-                                    return;
-                                }
-                                () = place.evicted() => {
-                                    close(&mut socket, CLOSE_REPLACED, "replaced by a newer socket of this session").await;
-                                    return;
-                                }
-                            }
+                        match panel_run(
+                            &mut socket,
+                            &state,
+                            &session,
+                            &mut target,
+                            (run, frame.id),
+                            (&mut watch, &place),
+                            &mut queued,
+                        )
+                        .await
+                        {
+                            Some(()) => continue,
+                            None => return,
                         }
-                        continue;
                     }
                     Ok(frame) => {
                         encounter::step(
@@ -276,6 +269,98 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
         }
     }
     tracing::debug!("websocket closed");
+}
+
+/// The most frames kept to answer after a panel run; a client that sends more while the panel
+/// works is closed (1013).
+const MAX_QUEUED: usize = 64;
+
+/// Works a `panel` or `panel_run` frame: the panel runs as its own task, its frames go out as
+/// they come, pings are answered at once and other frames kept for after. When the socket can no
+/// longer be answered (the client left, the session ended, the server stops, a newer socket took
+/// its place) the run is asked to stop after its current turn — which it saves — and the socket
+/// is closed at once. `None`: the socket is done.
+async fn panel_run(
+    socket: &mut WebSocket,
+    state: &AppState,
+    session: &SessionRecord,
+    target: &mut Target,
+    (run, id): (bool, Option<serde_json::Value>),
+    (watch, place): (
+        &mut crate::auth::revocation::SessionWatch,
+        &super::sockets::Place,
+    ),
+    queued: &mut VecDeque<Message>,
+) -> Option<()> {
+    let stop = StopRun::default();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut work = tokio::spawn(super::panel::panel(
+        state.clone(),
+        session.clone(),
+        target.clone(),
+        run,
+        id,
+        tx,
+        stop.clone(),
+    ));
+    // The task keeps its own copy of the signal; leaving this function early asks it to stop.
+    let _stop_on_exit = StopOnDrop(stop);
+    loop {
+        tokio::select! {
+            frame = rx.recv() => match frame {
+                Some(frame) => send(socket, &frame).await.ok()?,
+                // Every frame is out: the task has ended.
+                None => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                    let ping = match &message {
+                        Message::Text(text) => parse_client_frame(text)
+                            .ok()
+                            .filter(|frame| frame.action == Action::Ping),
+                        _ => None,
+                    };
+                    if let Some(ping) = ping {
+                        send(socket, &pong(ping.id)).await.ok()?;
+                    } else if queued.len() >= MAX_QUEUED {
+                        close(socket, CLOSE_TRY_LATER, "too many frames while the panel runs").await;
+                        return None;
+                    } else {
+                        queued.push_back(message);
+                    }
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                // The client has gone (or sent what cannot be read): nobody to answer.
+                _ => return None,
+            },
+            () = watch.ended() => {
+                close(socket, CLOSE_POLICY, "session ended").await;
+                return None;
+            }
+            () = state.shutdown.wait() => {
+                close(socket, CLOSE_GOING_AWAY, "server shutting down").await;
+                return None;
+            }
+            () = place.evicted() => {
+                close(socket, CLOSE_REPLACED, "replaced by a newer socket of this session").await;
+                return None;
+            }
+        }
+    }
+    match (&mut work).await {
+        Ok(worked) => *target = worked,
+        Err(err) => tracing::error!(error = %err, "the panel task failed"),
+    }
+    Some(())
+}
+
+/// Asks a panel run to stop when dropped.
+struct StopOnDrop(StopRun);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 /// The close code and reason for a frame the socket could not read; none when the connection

@@ -99,7 +99,7 @@ pub struct TestOptions {
     /// Send `Strict-Transport-Security` (`DX0_HSTS=1`).
     pub hsts: bool,
     /// The clinic (gatekeeper, judge, prices, costs); the offline one when `None`.
-    pub clinic: Option<dx0::server::Clinic>,
+    pub clinic: Option<dx0::clinic::Clinic>,
     /// Connection limits; the server's defaults when `None`.
     pub limits: Option<dx0::server::listen::Limits>,
     /// WebSockets per session; 16 (the server's default) when `None`.
@@ -125,7 +125,7 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         TEST_SECRET,
         options.policy.clone(),
     );
-    dx0::server::encounter::install_bundled_cases(store.as_ref(), auth.now())
+    dx0::clinic::install_bundled_cases(store.as_ref(), auth.now())
         .await
         .expect("bundled cases");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -145,9 +145,13 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
         trusted_proxy: options.trusted_proxy,
         production: false,
         hsts: options.hsts,
-        clinic: options.clinic.clone().unwrap_or_else(|| {
-            dx0::server::Clinic::offline(dx0::protocol::Money(30_000), None, None)
-        }),
+        encounters: dx0::clinic::Encounters::new(
+            store.clone(),
+            options.clinic.clone().unwrap_or_else(|| {
+                dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
+            }),
+            Arc::new(SystemClock),
+        ),
         sockets: dx0::server::sockets::Sockets::new(options.sockets_per_session.unwrap_or(16)),
     });
     tokio::spawn(dx0::auth::bootstrap::run_background(auth.clone(), {

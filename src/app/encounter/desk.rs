@@ -4,7 +4,7 @@
 
 use super::get_encounter;
 use crate::app::socket::{Conn, Link};
-use crate::protocol::{ActedTurn, Action, EncounterView, ErrorCode, ServerFrame};
+use crate::protocol::{ActedTurn, Action, Applied, EncounterView, ErrorCode, ServerFrame};
 use leptos::prelude::*;
 
 /// A step sent and not yet answered, with the reply streamed so far.
@@ -198,13 +198,33 @@ impl Desk {
                 }
             }),
             ServerFrame::Done(done) => {
-                self.pending.update(|p| {
-                    if let Some(p) = p {
-                        p.reply.push_str(&done.reply);
+                // The answer carries the step as saved: applied here, nothing fetched again.
+                let mine = self.pending.read_untracked().is_some();
+                if mine && done.applied.is_none() {
+                    let panel = self.panel_busy;
+                    self.refresh(move |_| panel.set(None));
+                    return;
+                }
+                self.view.update(|v| {
+                    match &done.applied {
+                        Some(applied) => v.apply(
+                            applied,
+                            done.total_spent,
+                            done.remaining_budget,
+                            &done.ordered_tests,
+                        ),
+                        None => {
+                            v.summary.total_spent = done.total_spent;
+                            v.remaining_budget = done.remaining_budget;
+                            v.summary.ordered_tests = done.ordered_tests.clone();
+                        }
+                    }
+                    if let Some(verdict) = &done.verdict {
+                        v.close(verdict.clone());
                     }
                 });
-                let panel = self.panel_busy;
-                self.refresh(move |_| panel.set(None));
+                self.pending.set(None);
+                self.panel_busy.set(None);
             }
             ServerFrame::Panel(words) => self.panel_words.update(|all| {
                 match all
@@ -220,12 +240,20 @@ impl Desk {
                 self.view.update(|v| v.panel.push(turn.turn));
             }
             ServerFrame::Step(step) => self.view.update(|v| {
-                v.summary.total_spent = step.total_spent;
-                v.remaining_budget = step.remaining_budget;
-                v.transcript.push(ActedTurn {
-                    turn: step.step,
-                    actor: step.actor,
-                });
+                let applied = Applied {
+                    step: ActedTurn {
+                        turn: step.step,
+                        actor: step.actor,
+                    },
+                    tests: step.tests,
+                    in_visit: step.in_visit,
+                };
+                v.apply(
+                    &applied,
+                    step.total_spent,
+                    step.remaining_budget,
+                    &step.ordered_tests,
+                );
             }),
             ServerFrame::Error(error) => {
                 self.panel_busy.set(None);
@@ -236,7 +264,11 @@ impl Desk {
                     kind: code_key(error.code),
                     text: notice_for(error.code, &error.error),
                 }));
-                if matches!(error.code, ErrorCode::Conflict | ErrorCode::EncounterClosed) {
+                // A stopped panel saved the turns it finished: the page shows them as stored.
+                if matches!(
+                    error.code,
+                    ErrorCode::Conflict | ErrorCode::EncounterClosed | ErrorCode::PanelStopped
+                ) {
                     self.refresh(|_| {});
                 }
             }

@@ -17,7 +17,7 @@ pub use llm_panel::LlmPanel;
 pub use personas::Persona;
 pub use run::{
     consult, panel_actor, run_panel, run_turn, Mode, RunEvent, RunOptions, RunOutcome, RunSink,
-    TurnEnd,
+    TurnEnd, TurnHook,
 };
 pub use vote::{vote, Ballot, Tally};
 

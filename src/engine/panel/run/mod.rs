@@ -364,20 +364,45 @@ pub async fn run_turn(
     TurnEnd::Continue
 }
 
-/// Works the case with `panel` in `options.mode` until a verdict or a stop. The caller sets
-/// the encounter's budget (the budgeted and ensemble modes spend within it).
+/// Called after every turn of a run (an ensemble: once, when its vote is given), with the
+/// encounter as the turn left it: where a caller saves, so a run that stops later loses nothing
+/// done. An error stops the run with that message.
+#[async_trait::async_trait]
+pub trait TurnHook: Send {
+    /// The turn is over; `state` is the encounter as it left it.
+    async fn turn_ended(&mut self, state: &EncounterState) -> Result<(), String>;
+}
+
+/// Works the case with `panel` in `options.mode` until a verdict or a stop, at most
+/// `options.max_turns` turns in all (turns of earlier runs count). The caller sets the
+/// encounter's budget (the budgeted and ensemble modes spend within it).
 pub async fn run_panel(
     engine: &Engine<'_>,
     state: &mut EncounterState,
     panel: &dyn Panel,
     options: &RunOptions,
     sink: Option<RunSink<'_>>,
+    mut hook: Option<&mut dyn TurnHook>,
 ) -> RunOutcome {
     if options.mode == Mode::Ensemble {
-        return ensemble::run_ensemble(engine, state, panel, options, sink).await;
+        let outcome = ensemble::run_ensemble(engine, state, panel, options, sink).await;
+        if let Some(hook) = hook {
+            if let Err(why) = hook.turn_ended(state).await {
+                return RunOutcome::Stopped(why);
+            }
+        }
+        return outcome;
     }
-    loop {
-        match run_turn(engine, state, panel, options, None, false, sink).await {
+    // The last allowed turn must diagnose; a diagnosis that cannot be given still ends the loop.
+    let started = state.panel.iter().filter(|p| p.member.is_none()).count() as u32;
+    for _ in started..=options.max_turns.saturating_add(1) {
+        let end = run_turn(engine, state, panel, options, None, false, sink).await;
+        if let Some(hook) = hook.as_deref_mut() {
+            if let Err(why) = hook.turn_ended(state).await {
+                return RunOutcome::Stopped(why);
+            }
+        }
+        match end {
             TurnEnd::Continue => {}
             TurnEnd::Closed(verdict) => return RunOutcome::Verdict(verdict),
             TurnEnd::Stopped(why) => return RunOutcome::Stopped(why),
@@ -390,4 +415,9 @@ pub async fn run_panel(
             }
         }
     }
+    RunOutcome::Stopped(format!(
+        "The panel did not reach a diagnosis within {} turns. {}",
+        options.max_turns,
+        kept(state)
+    ))
 }
