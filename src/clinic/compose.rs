@@ -44,7 +44,8 @@ impl Clinic {
                  DX0_LLM_API_KEY)"
             ),
             (EngineChoice::Offline, _) => Arc::new(
-                crate::engine::bayes::bundled_panel(&clinic.prices).map_err(anyhow::Error::msg)?,
+                crate::engine::panel::offline::bundled_panel(&clinic.prices)
+                    .map_err(anyhow::Error::msg)?,
             ),
         };
         Ok((clinic.with_panel(panel), client))

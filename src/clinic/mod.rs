@@ -49,7 +49,7 @@ impl Clinic {
         default_case: Option<String>,
     ) -> Self {
         let prices = PriceTable::bundled();
-        let panel: Arc<dyn Panel> = match crate::engine::bayes::bundled_panel(&prices) {
+        let panel: Arc<dyn Panel> = match crate::engine::panel::offline::bundled_panel(&prices) {
             Ok(panel) => Arc::new(panel),
             Err(why) => {
                 tracing::error!("{why}");

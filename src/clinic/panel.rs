@@ -49,6 +49,10 @@ pub type PanelSink<'a> = &'a (dyn Fn(PanelEvent<'_>) + Send + Sync);
 
 /// How the panel's work ended.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one is made per panel call, never stored in bulk"
+)]
 pub enum PanelEnd {
     /// "Ask the panel": its proposal, recorded and saved, nothing done.
     Consulted {

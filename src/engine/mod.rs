@@ -1,7 +1,6 @@
 //! The domain, free of any web or UI crate: cases, the gatekeeper, prices, the judge and the
 //! encounter state machine.
 
-pub mod bayes;
 pub mod case;
 pub mod encounter;
 pub mod fhir;
@@ -10,10 +9,7 @@ pub mod import;
 pub mod judge;
 pub mod lexicon;
 pub mod library;
-pub mod llm_estimate;
-pub mod llm_gatekeeper;
 mod llm_json;
-pub mod llm_judge;
 pub mod panel;
 pub mod prices;
 pub mod retrieval;
@@ -21,11 +17,11 @@ pub mod text;
 
 pub use case::{Case, Difficulty};
 pub use encounter::{EncounterState, Engine, Refusal, StepOutcome};
+pub use gatekeeper::llm::LlmGatekeeper;
 pub use gatekeeper::{Gatekeeper, LeakGuard, OfflineGatekeeper};
+pub use judge::llm::LlmJudge;
 pub use judge::{Judge, OfflineJudge};
-pub use llm_estimate::{LlmEstimator, TestEstimator};
-pub use llm_gatekeeper::LlmGatekeeper;
-pub use llm_judge::LlmJudge;
+pub use prices::estimate::{LlmEstimator, TestEstimator};
 pub use prices::PriceTable;
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ mod time;
 pub use account::{safe_next, Group, LoginOutcome, SessionInfo, UserInfo};
 pub use actor::{Actor, PanelActor};
 pub use encounter::{
-    ActedTest, ActedTurn, Applied, CaseCard, EncounterSummary, EncounterView, OrderedTest, ResultSource,
-    StartOutcome, TestPrice, Turn,
+    ActedTest, ActedTurn, Applied, CaseCard, EncounterSummary, EncounterView, OrderedTest,
+    ResultSource, StartOutcome, TestPrice, Turn,
 };
 pub use money::Money;
 pub use panel::{
@@ -291,7 +291,7 @@ pub struct DoneFrame {
     /// The step as saved, for a page to apply (absent on the panel's answers, whose steps come
     /// in step frames).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub applied: Option<Applied>,
+    pub applied: Option<Box<Applied>>,
 }
 
 /// Reads a field that may be present with `null` (`Some(None)`) or absent (`None`, by default).

@@ -51,7 +51,7 @@ pub(super) fn done(
     standing: Standing,
     reply: String,
     cost: Money,
-    (verdict, applied): (Option<Option<Verdict>>, Option<Applied>),
+    (verdict, applied): (Option<Option<Verdict>>, Option<Box<Applied>>),
     estimate: bool,
     id: Option<Value>,
 ) -> ServerFrame {
@@ -112,7 +112,7 @@ pub async fn step(
         standing,
         last,
         outcome.cost,
-        (outcome.verdict, applied),
+        (outcome.verdict, applied.map(Box::new)),
         outcome.estimate,
         id,
     ));

@@ -70,7 +70,14 @@ pub async fn panel(
             cost,
             verdict,
             standing,
-        })) => vec![done(standing, reply, cost, (Some(verdict), None), false, id)],
+        })) => vec![done(
+            standing,
+            reply,
+            cost,
+            (Some(verdict), None),
+            false,
+            id,
+        )],
         Ok(Ok(PanelEnd::Stopped(why))) => vec![ServerFrame::Error(ErrorFrame::new(
             ErrorCode::PanelStopped,
             why,

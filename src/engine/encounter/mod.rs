@@ -25,7 +25,7 @@ pub struct Engine<'a> {
     /// The price of one physician visit (a round of questions).
     pub visit_cost: Money,
     /// Prices names the table cannot match (a language model), if configured.
-    pub estimator: Option<&'a dyn super::llm_estimate::TestEstimator>,
+    pub estimator: Option<&'a dyn crate::engine::prices::estimate::TestEstimator>,
 }
 
 /// Open or closed.

@@ -8,6 +8,7 @@ mod diagnosis;
 mod findings;
 mod guard;
 mod items;
+pub mod llm;
 mod prepared;
 pub(crate) mod results;
 mod select;

@@ -4,8 +4,8 @@
 
 use super::results::label;
 use super::{LeakGuard, Report};
-use crate::engine::bayes::Knowledge;
 use crate::engine::case::Case;
+use crate::engine::panel::offline::Knowledge;
 use crate::engine::prices::{PriceTable, PricedTest};
 use crate::engine::text::normalize;
 use crate::protocol::ResultSource;

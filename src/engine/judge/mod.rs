@@ -6,6 +6,7 @@
 //! another site); 2: the same organ system; 1: otherwise. A placeholder, a question or a list of
 //! several diseases is not a diagnosis and is never scored correct.
 
+pub mod llm;
 mod names;
 mod read;
 mod subtypes;

@@ -7,6 +7,7 @@ mod brief;
 mod consensus;
 mod fit;
 mod llm_panel;
+pub mod offline;
 mod personas;
 mod run;
 mod vote;

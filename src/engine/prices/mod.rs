@@ -1,6 +1,7 @@
 //! The price table: test names, CPT codes and prices, found by name, alias, normalisation and
 //! fuzzy matching; a name that matches nothing gets up to five suggestions.
 
+pub mod estimate;
 mod plausible;
 
 use super::text::normalize;
