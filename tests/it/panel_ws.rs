@@ -7,6 +7,7 @@ use crate::common;
 
 use common::ws::{exchange, frames_until_done, open_with_token};
 use common::{databases, demo_token, request, spawn_app};
+use dx0::protocol::{EncounterView, ServerFrame};
 use serde_json::{json, Value};
 
 fn of_type<'a>(frames: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -333,5 +334,76 @@ async fn logging_out_during_a_run_closes_the_socket_at_once_and_stops_the_run_af
         assert_eq!(turns(&after), 2, "{}", db.name);
         assert_eq!(after.status, "open", "{}", db.name);
         assert_eq!(after.version, saved.version, "{}", db.name);
+    }
+}
+
+/// The encounter as `GET /api/v1/encounters/{id}` gives it.
+async fn stored_view(addr: std::net::SocketAddr, token: &str, id: &str) -> EncounterView {
+    let got = request(
+        addr,
+        "GET",
+        &format!("/api/v1/encounters/{id}"),
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    serde_json::from_str(&got.body).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_frames_applied_to_the_pages_copy_give_the_stored_encounter() {
+    // What the page does: it keeps the view it loaded and applies every answer's frames.
+    for db in databases().await {
+        let app = spawn_app(&db).await;
+        let token = demo_token(app.addr).await;
+        let mut socket =
+            open_with_token(app.addr, &token, "&case=rlq-pain-19m&new=1&budget=3000").await;
+        let mut frames = Vec::new();
+        let (_, first) = exchange(
+            &mut socket,
+            json!({"action": "question", "content": "Where is the pain?"}),
+        )
+        .await;
+        let id = first["encounter_id"].as_str().unwrap().to_string();
+        // The view the page would have loaded before that step: the stored one without it.
+        let mut copy = stored_view(app.addr, &token, &id).await;
+        copy.transcript.clear();
+        copy.summary.total_spent = dx0::protocol::Money(0);
+        copy.in_visit = false;
+        frames.push(first);
+        for (action, content) in [
+            ("question", "Any fever or vomiting?"),
+            ("test", "Complete blood count; C-reactive protein"),
+            ("question", "Any pain on passing urine?"),
+        ] {
+            let (_, done) =
+                exchange(&mut socket, json!({"action": action, "content": content})).await;
+            assert_eq!(done["type"], "done", "{}: {done}", db.name);
+            frames.push(done);
+        }
+        frames.extend(frames_until_done(&mut socket, json!({"action": "panel_run"})).await);
+        assert_eq!(frames.last().unwrap()["type"], "done", "{}", db.name);
+        for frame in &frames {
+            let frame: ServerFrame = serde_json::from_value(frame.clone()).unwrap();
+            copy.apply_frame(&frame);
+        }
+        let stored = stored_view(app.addr, &token, &id).await;
+        assert!(!stored.is_open() && !stored.tests.is_empty(), "{}", db.name);
+        assert_eq!(copy.transcript, stored.transcript, "{}", db.name);
+        assert_eq!(copy.tests, stored.tests, "{}", db.name);
+        assert_eq!(copy.panel, stored.panel, "{}", db.name);
+        assert_eq!(copy.in_visit, stored.in_visit, "{}", db.name);
+        assert_eq!(
+            copy.remaining_budget, stored.remaining_budget,
+            "{}",
+            db.name
+        );
+        let summary = |v: &EncounterView| {
+            let mut s = v.summary.clone();
+            s.updated_at = 0;
+            s
+        };
+        assert_eq!(summary(&copy), summary(&stored), "{}", db.name);
     }
 }

@@ -4,7 +4,7 @@
 
 use super::get_encounter;
 use crate::app::socket::{Conn, Link};
-use crate::protocol::{ActedTurn, Action, Applied, EncounterView, ErrorCode, ServerFrame};
+use crate::protocol::{ActedTurn, Action, EncounterView, ErrorCode, ServerFrame};
 use leptos::prelude::*;
 
 /// A step sent and not yet answered, with the reply streamed so far.
@@ -205,24 +205,8 @@ impl Desk {
                     self.refresh(move |_| panel.set(None));
                     return;
                 }
-                self.view.update(|v| {
-                    match &done.applied {
-                        Some(applied) => v.apply(
-                            applied,
-                            done.total_spent,
-                            done.remaining_budget,
-                            &done.ordered_tests,
-                        ),
-                        None => {
-                            v.summary.total_spent = done.total_spent;
-                            v.remaining_budget = done.remaining_budget;
-                            v.summary.ordered_tests = done.ordered_tests.clone();
-                        }
-                    }
-                    if let Some(verdict) = &done.verdict {
-                        v.close(verdict.clone());
-                    }
-                });
+                self.view
+                    .update(|v| v.apply_frame(&ServerFrame::Done(done)));
                 self.pending.set(None);
                 self.panel_busy.set(None);
             }
@@ -235,26 +219,11 @@ impl Desk {
                     None => all.push((words.persona, words.text)),
                 }
             }),
-            ServerFrame::Deliberation(turn) => {
+            ServerFrame::Deliberation(_) => {
                 self.panel_words.set(Vec::new());
-                self.view.update(|v| v.panel.push(turn.turn));
+                self.view.update(|v| v.apply_frame(&frame));
             }
-            ServerFrame::Step(step) => self.view.update(|v| {
-                let applied = Applied {
-                    step: ActedTurn {
-                        turn: step.step,
-                        actor: step.actor,
-                    },
-                    tests: step.tests,
-                    in_visit: step.in_visit,
-                };
-                v.apply(
-                    &applied,
-                    step.total_spent,
-                    step.remaining_budget,
-                    &step.ordered_tests,
-                );
-            }),
+            ServerFrame::Step(_) => self.view.update(|v| v.apply_frame(&frame)),
             ServerFrame::Error(error) => {
                 self.panel_busy.set(None);
                 self.panel_words.set(Vec::new());
@@ -350,5 +319,19 @@ impl Desk {
 impl Desk {
     pub(super) fn conn(self) -> Conn {
         self.link.conn.get()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::notice_for;
+    use crate::protocol::ErrorCode;
+
+    #[test]
+    fn a_stopped_panel_is_told_in_the_servers_words_a_fault_in_ours() {
+        let stopped = "The panel could not deliberate on turn 3: the model timed out. The \
+                       encounter is kept as it was: 4 steps, $612.00 spent; run it again to go on.";
+        assert_eq!(notice_for(ErrorCode::PanelStopped, stopped), stopped);
+        assert!(notice_for(ErrorCode::Internal, "internal error").contains("not saved"));
     }
 }
