@@ -622,9 +622,70 @@ async fn a_long_discussion_is_shortened_to_the_window_and_kept_whole_in_the_reco
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_long_encounter_is_shortened_to_the_window_and_kept_whole_in_the_record() {
+    let cases = Arc::new(bundled_cases().unwrap());
+    let case = cases
+        .iter()
+        .find(|c| c.diagnosis.is_some())
+        .unwrap()
+        .clone();
+    let for_script = cases.clone();
+    let fake = FakeLlm::start(move |request| {
+        if is_persona(request) {
+            FakeReply::Text("The findings so far fit the leading diagnosis.".into())
+        } else if is_consensus(request) {
+            chair(&for_script, request)
+        } else {
+            FakeReply::Text("{\"score\": 5, \"rationale\": \"Same disease.\"}".into())
+        }
+    })
+    .await;
+    fake.set_quirks(Quirks {
+        context_window: Some(2048),
+        ..Quirks::default()
+    });
+    // Eight answers of about 700 characters: the case so far alone is more than the window
+    // holds beside the instructions and the answer, however short the discussion.
+    let mut state = EncounterState::new(None);
+    let answer =
+        "On examination and on further questioning the patient describes it at length. ".repeat(9);
+    for i in 0..8 {
+        state.transcript.push(dx0::protocol::Turn {
+            action: dx0::protocol::Action::Question,
+            content: format!("Question number {i} about the history?"),
+            reply: answer.clone(),
+            cost: Money(0),
+        });
+    }
+    let before = state.transcript.clone();
+    let state = instant_run_from(&fake, &case, state).await;
+    let turn = &state.panel[0];
+    for c in &turn.contributions {
+        assert!(!c.failed, "{} could not take part: {}", c.persona, c.text);
+    }
+    // The record keeps every answer whole; only the prompts were shortened.
+    assert_eq!(state.transcript[..8], before[..]);
+    let requests = fake.requests();
+    let consensus: Vec<_> = requests.iter().filter(|r| is_consensus(r)).collect();
+    let last = consensus.last().unwrap().first_user();
+    assert!(last.contains("[shortened to fit the model's context window]"));
+    // Every answer keeps its start.
+    assert_eq!(last.matches("On examination").count(), 8, "{last}");
+}
+
 /// One instant-mode run of the language-model panel on `case` against `fake`, with the offline
 /// gatekeeper and judge: the encounter after it, which must have ended in a verdict.
 async fn instant_run(fake: &FakeLlm, case: &dx0::engine::Case) -> EncounterState {
+    instant_run_from(fake, case, EncounterState::new(None)).await
+}
+
+/// [`instant_run`] from an encounter already under way.
+async fn instant_run_from(
+    fake: &FakeLlm,
+    case: &dx0::engine::Case,
+    mut state: EncounterState,
+) -> EncounterState {
     let client: Arc<dyn LlmClient> = Arc::new(OpenAiClient::new(config(fake), None).unwrap());
     let panel = LlmPanel::new(client);
     let prices = PriceTable::bundled();
@@ -636,7 +697,6 @@ async fn instant_run(fake: &FakeLlm, case: &dx0::engine::Case) -> EncounterState
         visit_cost: Money(30_000),
         estimator: None,
     };
-    let mut state = EncounterState::new(None);
     let options = RunOptions {
         mode: Mode::Instant,
         ..RunOptions::default()

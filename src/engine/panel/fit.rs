@@ -57,6 +57,40 @@ impl Window {
     }
 }
 
+impl Window {
+    /// Characters the case so far may take in a prompt whose other parts hold `other`
+    /// characters, that also carries `n` texts at their shortest, and whose answer may take
+    /// `answer` tokens; `None` while the window is unknown.
+    pub fn brief_room(&self, other: usize, answer: u32, n: usize) -> Option<usize> {
+        let window = self.0.load(Ordering::Relaxed);
+        if window == 0 {
+            return None;
+        }
+        let room = window.saturating_sub(u64::from(answer) + TEMPLATE_TOKENS) * CHARS_PER_TOKEN;
+        Some((room as usize).saturating_sub(other + n * (MIN_SHARE + SHORTENED.len())))
+    }
+}
+
+/// The case so far (`brief`, as text) and the share of each of the `said` texts, fitted
+/// together to the window: the texts are shortened first; when even at their shortest they
+/// leave no room for the whole case so far, its answers are shortened too. `other`: the
+/// prompt's remaining characters.
+pub(super) fn fitted(
+    window: &Window,
+    brief: &super::Brief<'_>,
+    other: usize,
+    answer: u32,
+    said: Option<&[PanelContribution]>,
+) -> (String, Option<usize>) {
+    let n = said.map_or(0, speakers);
+    let text = match window.brief_room(other, answer, n) {
+        Some(max) => brief.render_within(max),
+        None => brief.render(),
+    };
+    let share = said.and_then(|said| window.share(other + text.len(), answer, speakers(said)));
+    (text, share)
+}
+
 /// `text` cut to at most `max` characters at a word's end, marked, when longer.
 pub(super) fn shortened(text: &str, max: Option<usize>) -> String {
     let Some(max) = max else {

@@ -6,7 +6,7 @@
 
 use super::brief::Brief;
 use super::consensus::{parse_consensus, Consensus};
-use super::fit::{shortened, speakers, Window};
+use super::fit::{fitted, shortened, Window};
 use super::personas::Persona;
 use super::{Deliberation, Panel, PanelUnavailable, PersonaSink};
 use crate::llm::{ChatMessage, ChatRequest, LlmClient, LlmError};
@@ -93,8 +93,8 @@ impl LlmPanel {
     ) -> PanelContribution {
         let (temperature, seed) = self.sampling(brief);
         const ANSWER: u32 = 350;
-        let prompt = |share: Option<usize>| {
-            let mut prompt = brief.render();
+        let prompt = |case: &str, share: Option<usize>| {
+            let mut prompt = case.to_string();
             if let Some((said, sheet)) = earlier {
                 prompt.push('\n');
                 prompt.push_str(&format!(
@@ -106,21 +106,22 @@ impl LlmPanel {
             prompt.push_str(FORMAT);
             prompt
         };
-        let share = |window: &Window| {
-            let fixed = persona.instructions().len() + prompt(Some(0)).len();
-            earlier.and_then(|(said, _)| window.share(fixed, ANSWER, speakers(said)))
+        // The case so far and the discussion, fitted to the window when it is known.
+        let request_for = |window: &Window| {
+            let other = persona.instructions().len() + prompt("", Some(0)).len();
+            let (case, share) = fitted(window, brief, other, ANSWER, earlier.map(|(s, _)| s));
+            ChatRequest {
+                model: self.models.get(&persona).cloned().unwrap_or_default(),
+                temperature,
+                seed,
+                max_tokens: Some(ANSWER),
+                ..ChatRequest::new(vec![
+                    ChatMessage::system(persona.instructions()),
+                    ChatMessage::user(prompt(&case, share)),
+                ])
+            }
         };
-        let request_for = |share: Option<usize>| ChatRequest {
-            model: self.models.get(&persona).cloned().unwrap_or_default(),
-            temperature,
-            seed,
-            max_tokens: Some(ANSWER),
-            ..ChatRequest::new(vec![
-                ChatMessage::system(persona.instructions()),
-                ChatMessage::user(prompt(share)),
-            ])
-        };
-        let mut request = request_for(share(&self.window));
+        let mut request = request_for(&self.window);
         let forward = |text: &str| {
             if let Some(sink) = sink {
                 sink(persona, text)
@@ -129,10 +130,10 @@ impl LlmPanel {
         let stream: Option<&(dyn Fn(&str) + Send + Sync)> =
             if sink.is_some() { Some(&forward) } else { None };
         let mut answered = self.client.complete(&request, stream).await;
-        // Too long for the window: once more, the discussion shortened to what fits.
+        // Too long for the window: once more, shortened to what fits.
         if let Err(err) = &answered {
-            if earlier.is_some() && self.window.learn(err) {
-                request = request_for(share(&self.window));
+            if self.window.learn(err) {
+                request = request_for(&self.window);
                 answered = self.client.complete(&request, stream).await;
             }
         }
@@ -250,26 +251,25 @@ impl Panel for LlmPanel {
 
         let (temperature, seed) = self.sampling(brief);
         const ANSWER: u32 = 500;
-        let opening = |share: Option<usize>| {
+        let opening = |case: &str, share: Option<usize>| {
             vec![
                 ChatMessage::system(CONSENSUS),
                 ChatMessage::user(format!(
-                    "{}\nThe panel's discussion:\n\n{}\n{sheet}\n\nNow reply with the JSON object.",
-                    brief.render(),
+                    "{case}\nThe panel's discussion:\n\n{}\n{sheet}\n\nNow reply with the JSON object.",
                     discussion(&contributions, share)
                 )),
             ]
         };
-        // The messages of an attempt: the opening, its discussion shortened to the window when
-        // known, then any repair exchange.
+        // The messages of an attempt: the opening, the case so far and the discussion fitted
+        // to the window when it is known, then any repair exchange.
         let messages_for = |repair: &[ChatMessage]| {
-            let fixed: usize = opening(Some(0))
+            let other: usize = opening("", Some(0))
                 .iter()
                 .chain(repair)
                 .map(|m| m.content.len())
                 .sum();
-            let share = self.window.share(fixed, ANSWER, speakers(&contributions));
-            let mut messages = opening(share);
+            let (case, share) = fitted(&self.window, brief, other, ANSWER, Some(&contributions));
+            let mut messages = opening(&case, share);
             messages.extend_from_slice(repair);
             messages
         };

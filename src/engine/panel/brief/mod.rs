@@ -90,6 +90,33 @@ impl Brief<'_> {
 
     /// The encounter so far as text, for a language model.
     pub fn render(&self) -> String {
+        self.render_with(None)
+    }
+
+    /// The encounter so far in at most about `max` characters, for a model whose context
+    /// window is small: the answers are shortened, the oldest first and the last one kept whole
+    /// as long as possible, each marked as shortened. The whole text when it fits.
+    pub fn render_within(&self, max: usize) -> String {
+        let whole = self.render();
+        if whole.len() <= max {
+            return whole;
+        }
+        let answers = self.state.transcript.len();
+        let mut last = whole;
+        for keep in [answers.min(1), 0] {
+            for cap in [600, 300, 160, 80] {
+                last = self.render_with(Some((cap, keep)));
+                if last.len() <= max {
+                    return last;
+                }
+            }
+        }
+        last
+    }
+
+    /// The encounter so far; with `(cap, keep)`, every answer but the last `keep` cut to `cap`
+    /// characters.
+    fn render_with(&self, shorten: Option<(usize, usize)>) -> String {
         let mut out = format!("Case abstract: {}\n\n", self.summary.trim());
         out.push_str(&format!(
             "This is turn {} of at most {}.\n",
@@ -99,17 +126,21 @@ impl Brief<'_> {
             out.push_str("Nothing has been asked or ordered yet.\n");
         } else {
             out.push_str("What has been asked and found so far:\n");
+            let count = self.state.transcript.len();
             for (i, t) in self.state.transcript.iter().enumerate() {
                 let label = match t.action {
                     Action::Question => "Question",
                     Action::Test => "Tests ordered",
                     _ => "Diagnosis",
                 };
+                let cap = shorten
+                    .filter(|(_, keep)| i + keep < count)
+                    .map(|(cap, _)| cap);
                 out.push_str(&format!(
                     "{}. {label}: {}\n   Answer: {}\n",
                     i + 1,
                     t.content.trim(),
-                    t.reply.trim().replace('\n', "\n   ")
+                    super::fit::shortened(t.reply.trim(), cap).replace('\n', "\n   ")
                 ));
             }
         }

@@ -151,3 +151,29 @@ fn proposed_tests_are_read_from_test_lines() {
     assert_eq!(sheet.matches("\n-").count(), 2, "{sheet}");
     assert!(sheet.contains("CPT 83690"), "{sheet}");
 }
+
+#[test]
+fn a_long_encounter_is_rendered_within_a_limit_older_answers_first() {
+    let prices = PriceTable::bundled();
+    let mut state = EncounterState::new(None);
+    for i in 0..6 {
+        state.transcript.push(Turn {
+            action: Action::Question,
+            content: format!("Question {i}?"),
+            reply: format!("Answer {i}: ") + &"a long description of the finding ".repeat(20),
+            cost: Money(0),
+        });
+    }
+    let b = brief(&state, &prices, open_rules());
+    let whole = b.render();
+    assert_eq!(b.render_within(whole.len()), whole);
+    let fitted = b.render_within(whole.len() / 2);
+    assert!(fitted.len() <= whole.len() / 2, "{}", fitted.len());
+    // Every answer keeps its start and says it was shortened; the last one is whole.
+    for i in 0..6 {
+        assert!(fitted.contains(&format!("Answer {i}:")), "{fitted}");
+    }
+    assert_eq!(fitted.matches("[shortened to fit").count(), 5, "{fitted}");
+    // Nothing can be too small to say something.
+    assert!(b.render_within(10).contains("Answer 5:"));
+}
