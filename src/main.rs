@@ -24,6 +24,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 fn tame_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only adjusts allocator parameters; called before any thread starts.
+    #[expect(unsafe_code, reason = "glibc's mallopt has no safe wrapper")]
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
     }

@@ -8,7 +8,10 @@ use leptos::prelude::*;
 
 /// The state of the encounter's connection.
 // Only the browser build moves past `Idle`.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(
+    not(feature = "hydrate"),
+    expect(dead_code, reason = "only the browser build drives the socket")
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conn {
     /// Not started (the server-rendered page, or no JavaScript).
@@ -65,7 +68,10 @@ impl Link {
 }
 
 /// What the page does with the socket's events.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[cfg_attr(
+    not(feature = "hydrate"),
+    expect(dead_code, reason = "only the browser build drives the socket")
+)]
 pub struct Events {
     /// A frame arrived.
     pub frame: Box<dyn Fn(crate::protocol::ServerFrame)>,

@@ -42,7 +42,10 @@ struct StepsRecord {
 
 #[derive(Debug, Deserialize)]
 struct Step {
-    #[allow(dead_code)]
+    #[expect(
+        dead_code,
+        reason = "read to accept the field; the step's place is its order"
+    )]
     id: Value,
     text: String,
 }

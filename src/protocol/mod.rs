@@ -123,6 +123,12 @@ pub enum ErrorCode {
     /// The panel stopped before a verdict (the message says why); every turn it finished is
     /// saved.
     PanelStopped,
+    /// A server function's arguments are missing or malformed (HTTP 400).
+    InvalidArguments,
+    /// A request body over the limit (HTTP 413).
+    TooLarge,
+    /// The request never reached the server (the browser is offline, the server down).
+    Unreachable,
     /// A fault on the server.
     Internal,
 }

@@ -1,12 +1,12 @@
 //! Exports of one's own encounter (Markdown, JSON, FHIR) and the original's FHIR endpoints
 //! (admin group only, decided from the stored session).
 
-use super::api::{detail, internal};
 use super::api_cases::caller;
 use super::views;
 use super::AppState;
 use crate::engine::encounter::{EncounterState, Turn};
 use crate::engine::fhir;
+use crate::error::ApiError;
 use crate::protocol::{Action, Actor, Group};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -150,27 +150,21 @@ pub async fn export(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<ExportQuery>,
-) -> Response {
+) -> Result<Response, ApiError> {
     let format = query.format.unwrap_or_else(|| "markdown".into());
     if !matches!(format.as_str(), "markdown" | "md" | "json" | "fhir") {
-        return detail(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "format must be markdown, json or fhir",
-        );
+        ));
     }
-    let session = match caller(&state, &headers).await {
-        Ok(s) => s,
-        Err(response) => return response,
-    };
-    let (record, parsed) = match state.encounters.own(session.user_id, &id).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return detail(StatusCode::NOT_FOUND, "No such encounter"),
-        Err(err) => return internal(&err),
-    };
-    let view = match views::view(&state, &record, parsed.clone()).await {
-        Ok(view) => view,
-        Err(err) => return internal(&err),
-    };
+    let session = caller(&state, &headers).await?;
+    let (record, parsed) = state
+        .encounters
+        .own(session.user_id, &id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "No such encounter"))?;
+    let view = views::view(&state, &record, parsed.clone()).await?;
     let title = view
         .summary
         .case_title
@@ -201,7 +195,7 @@ pub async fn export(
     if let Ok(value) = HeaderValue::from_str(&filename(ext)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    response
+    Ok(response)
 }
 
 /// The JSON object body of a request from the admin group: 401 / 403 for anyone else, 422 for
@@ -210,17 +204,14 @@ async fn admin_body(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<serde_json::Map<String, Value>, Response> {
+) -> Result<serde_json::Map<String, Value>, ApiError> {
     let session = caller(state, headers).await?;
     if session.group != Group::Admin {
-        return Err(detail(StatusCode::FORBIDDEN, "Admin group required"));
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "Admin group required"));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(detail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The request body must be a JSON object",
-        )),
+        _ => Err(unprocessable("The request body must be a JSON object")),
     }
 }
 
@@ -235,19 +226,15 @@ pub async fn fhir_transcript(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let map = match admin_body(&state, &headers, &body).await {
-        Ok(map) => map,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let map = admin_body(&state, &headers, &body).await?;
     let Some(items) = map.get("transcript").and_then(Value::as_array) else {
-        return detail(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             "Field `transcript` must be a list of [speaker, text] pairs",
-        );
+        ));
     };
     if items.len() > MAX_FHIR_ENTRIES {
-        return too_many("transcript");
+        return Err(too_many("transcript"));
     }
     let mut lines = Vec::new();
     for item in items {
@@ -256,25 +243,28 @@ pub async fn fhir_transcript(
                 lines.push((who.clone(), text.clone()))
             }
             _ => {
-                return detail(
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                return Err(unprocessable(
                     "Each transcript entry must be [speaker, text]",
-                )
+                ))
             }
         }
     }
-    Json(fhir::transcript_bundle(&lines, patient(&map).as_deref())).into_response()
+    Ok(Json(fhir::transcript_bundle(&lines, patient(&map).as_deref())).into_response())
 }
 
 /// The most entries a FHIR conversion takes: each becomes a resource of a few hundred bytes,
 /// so a body of tiny entries would otherwise come back 25 times larger.
 pub const MAX_FHIR_ENTRIES: usize = 2_000;
 
-fn too_many(field: &str) -> Response {
-    detail(
+fn too_many(field: &str) -> ApiError {
+    ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        &format!("Field `{field}` holds at most {MAX_FHIR_ENTRIES} entries"),
+        format!("Field `{field}` holds at most {MAX_FHIR_ENTRIES} entries"),
     )
+}
+
+fn unprocessable(detail: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
 }
 
 /// `POST /api/v1/fhir/tests {tests: [names], patient_id?}` (admin).
@@ -282,11 +272,8 @@ pub async fn fhir_tests(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let map = match admin_body(&state, &headers, &body).await {
-        Ok(map) => map,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let map = admin_body(&state, &headers, &body).await?;
     let names: Option<Vec<String>> = map
         .get("tests")
         .and_then(Value::as_array)
@@ -297,18 +284,15 @@ pub async fn fhir_tests(
                 .collect()
         });
     let Some(names) = names else {
-        return detail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Field `tests` must be a list of test names",
-        );
+        return Err(unprocessable("Field `tests` must be a list of test names"));
     };
     if names.len() > MAX_FHIR_ENTRIES {
-        return too_many("tests");
+        return Err(too_many("tests"));
     }
-    Json(fhir::tests_bundle(
+    Ok(Json(fhir::tests_bundle(
         &names,
         &state.encounters.clinic.prices,
         patient(&map).as_deref(),
     ))
-    .into_response()
+    .into_response())
 }

@@ -143,6 +143,7 @@ async fn give_back_memory(permits: Arc<Semaphore>, max: usize, shutdown: Shutdow
             owed = false;
             #[cfg(all(target_os = "linux", target_env = "gnu"))]
             // SAFETY: malloc_trim only gives free memory back to the system; it is thread-safe.
+            #[expect(unsafe_code, reason = "glibc's malloc_trim has no safe wrapper")]
             unsafe {
                 libc::malloc_trim(0);
             }

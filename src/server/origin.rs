@@ -1,12 +1,12 @@
 //! Where a request comes from: the `Origin` check that keeps other sites from acting with a
 //! signed-in browser's cookie (server functions, and the WebSocket opened by cookie).
 
-use super::api::detail;
 use super::AppState;
+use crate::protocol::ErrorCode;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// Where the server functions live (the `prefix` of every `#[server]` in `app/`).
 pub const SERVER_FN_PREFIX: &str = "/api/fn/";
@@ -50,10 +50,11 @@ pub async fn refuse_cross_site(
             origin = ?headers.get(header::ORIGIN),
             "cross-site server function call refused"
         );
-        return detail(
+        return crate::error::ApiError::new(
             StatusCode::FORBIDDEN,
             "Cross-site request refused: this action is accepted only from Dx0's own pages",
-        );
+        )
+        .into_response();
     }
     next.run(request).await
 }
@@ -75,10 +76,10 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
     };
     let code = serde_json::from_slice::<crate::error::UserError>(&bytes)
         .map(|e| e.code)
-        .unwrap_or_default();
-    parts.status = match code.as_str() {
-        crate::error::INVALID_ARGUMENTS | crate::error::INVALID_CONTENT => StatusCode::BAD_REQUEST,
-        crate::error::TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        .unwrap_or(ErrorCode::Internal);
+    parts.status = match code {
+        ErrorCode::InvalidArguments | ErrorCode::InvalidContent => StatusCode::BAD_REQUEST,
+        ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     Response::from_parts(parts, axum::body::Body::from(bytes))

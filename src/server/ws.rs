@@ -2,12 +2,12 @@
 //! a bad frame gets an error frame and the socket stays open; past the message rate limit, or
 //! when its session is revoked, the socket closes.
 
-use super::api::{detail, internal};
 use super::client::{bearer_token, session_cookie};
 use super::encounter;
 use super::origin::same_origin;
 use super::AppState;
 use crate::clinic::{StopRun, Target};
+use crate::error::ApiError;
 use crate::protocol::{parse_client_frame, Action, ErrorCode, ErrorFrame, PongFrame, ServerFrame};
 use crate::store::SessionRecord;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -59,25 +59,23 @@ pub async fn upgrade(
     query: Result<Query<WsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
+) -> Result<Response, ApiError> {
     let Ok(Query(query)) = query else {
-        return detail(StatusCode::BAD_REQUEST, "Malformed query string");
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed query string",
+        ));
     };
-    let session = match authenticate(&state, &query, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let target = match target(&state, &query, &session).await {
-        Ok(target) => target,
-        Err(response) => return response,
-    };
+    let session = authenticate(&state, &query, &headers).await?;
+    let target = target(&state, &query, &session).await?;
     let ws = match ws {
         Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
+        Err(rejection) => return Ok(rejection.into_response()),
     };
-    ws.max_message_size(MAX_FRAME_BYTES)
+    Ok(ws
+        .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| run(socket, state, session, target))
+        .on_upgrade(move |socket| run(socket, state, session, target)))
 }
 
 /// Which encounter the socket works on; a bad budget (400), an unknown case or an encounter
@@ -86,30 +84,27 @@ async fn target(
     state: &AppState,
     query: &WsQuery,
     session: &SessionRecord,
-) -> Result<Target, Response> {
+) -> Result<Target, ApiError> {
     let Some(budget) = state.encounters.clinic.budget_for(query.budget.as_deref()) else {
-        return Err(detail(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "budget must be a dollar amount of at least 0 with at most two decimals",
         ));
     };
     if let Some(id) = query.encounter.as_deref().filter(|e| !e.is_empty()) {
-        return match state.store.encounter(id).await {
-            Ok(Some(found)) if found.user_id == session.user_id => Ok(Target::Encounter(found.id)),
-            Ok(_) => Err(detail(StatusCode::NOT_FOUND, "No such encounter")),
-            Err(err) => Err(internal(&err)),
+        return match state.store.encounter(id).await? {
+            Some(found) if found.user_id == session.user_id => Ok(Target::Encounter(found.id)),
+            _ => Err(ApiError::new(StatusCode::NOT_FOUND, "No such encounter")),
         };
     }
     let case_id = match query.case.as_deref().filter(|c| !c.is_empty()) {
-        Some(id) => match state.store.case(id).await {
-            Ok(Some(case)) => case.id,
-            Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No such case")),
-            Err(err) => return Err(internal(&err)),
+        Some(id) => match state.store.case(id).await? {
+            Some(case) => case.id,
+            None => return Err(ApiError::new(StatusCode::NOT_FOUND, "No such case")),
         },
-        None => match state.encounters.default_case_id().await {
-            Ok(Some(id)) => id,
-            Ok(None) => return Err(detail(StatusCode::NOT_FOUND, "No case is loaded")),
-            Err(err) => return Err(internal(&err)),
+        None => match state.encounters.default_case_id().await? {
+            Some(id) => id,
+            None => return Err(ApiError::new(StatusCode::NOT_FOUND, "No case is loaded")),
         },
     };
     Ok(Target::Case {
@@ -125,32 +120,29 @@ async fn authenticate(
     state: &AppState,
     query: &WsQuery,
     headers: &HeaderMap,
-) -> Result<SessionRecord, Response> {
+) -> Result<SessionRecord, ApiError> {
     let bearer = bearer_token(headers);
     if let Some(token) = query.token.as_deref().or(bearer) {
-        return match state.auth.session_for_access_token(token).await {
-            Ok(Some(session)) => Ok(session),
-            Ok(None) => Err(detail(StatusCode::UNAUTHORIZED, "Invalid or expired token")),
-            Err(err) => Err(internal(&err)),
-        };
+        return state
+            .auth
+            .session_for_access_token(token)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Invalid or expired token"));
     }
     let Some(cookie) = session_cookie(headers) else {
-        return Err(detail(StatusCode::UNAUTHORIZED, "Not authenticated"));
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Not authenticated"));
     };
     if !same_origin(headers, state.trusted_proxy) {
-        return Err(detail(
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "Cross-origin WebSocket refused: connect from this site's pages or use a token",
         ));
     }
-    match state.auth.session_for_cookie(&cookie).await {
-        Ok(Some(session)) => Ok(session),
-        Ok(None) => Err(detail(
-            StatusCode::UNAUTHORIZED,
-            "Session expired; sign in again",
-        )),
-        Err(err) => Err(internal(&err)),
-    }
+    state
+        .auth
+        .session_for_cookie(&cookie)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Session expired; sign in again"))
 }
 
 async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut target: Target) {

@@ -37,7 +37,7 @@ pub async fn search_tests(q: String) -> Result<Vec<TestPrice>, UserError> {
     let limit = crate::engine::prices::MAX_NAME_CHARS;
     if q.chars().count() > limit {
         return Err(UserError::new(
-            crate::error::INVALID_CONTENT,
+            crate::protocol::ErrorCode::InvalidContent,
             format!("A test search is at most {limit} characters."),
         ));
     }
