@@ -187,25 +187,8 @@ async fn with_a_language_model_the_panel_names_its_model() {
     use std::sync::Arc;
     let cases = Arc::new(dx0::engine::library::bundled_cases().unwrap());
     let fake = FakeLlm::start(move |request| common::panel::clinic(&cases, request)).await;
-    let client = dx0::llm::OpenAiClient::new(
-        dx0::llm::OpenAiConfig {
-            max_retries: 0,
-            ..dx0::llm::OpenAiConfig::new(fake.base_url(), "fake-model")
-        },
-        None,
-    )
-    .unwrap();
-    let clinic = dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
-        .with_llm(Arc::new(client));
     let db = common::sqlite_db();
-    let app = common::spawn_app_with(
-        &db,
-        common::TestOptions {
-            clinic: Some(clinic),
-            ..common::TestOptions::default()
-        },
-    )
-    .await;
+    let app = common::spawn_llm_app(&db, &fake).await;
     let token = demo_token(app.addr).await;
     let mut socket = open_with_token(app.addr, &token, "&case=rlq-pain-19m&new=1").await;
     // The physician asks first; then the panel finishes the case.

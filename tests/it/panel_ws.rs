@@ -192,25 +192,8 @@ async fn with_a_model_the_llm_panel_streams_and_runs_and_a_failure_keeps_the_enc
         }
     })
     .await;
-    let client = dx0::llm::OpenAiClient::new(
-        dx0::llm::OpenAiConfig {
-            max_retries: 0,
-            ..dx0::llm::OpenAiConfig::new(fake.base_url(), "fake-model")
-        },
-        None,
-    )
-    .unwrap();
-    let clinic = dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
-        .with_llm(Arc::new(client));
     let db = common::sqlite_db();
-    let app = common::spawn_app_with(
-        &db,
-        common::TestOptions {
-            clinic: Some(clinic),
-            ..common::TestOptions::default()
-        },
-    )
-    .await;
+    let app = common::spawn_llm_app(&db, &fake).await;
     let token = demo_token(app.addr).await;
 
     // A failing model: a clear error, nothing recorded or charged, the socket stays.
@@ -249,24 +232,7 @@ async fn logging_out_during_a_run_closes_the_socket_at_once_and_stops_the_run_af
     for db in databases().await {
         let for_script = cases.clone();
         let fake = FakeLlm::start(move |request| common::panel::clinic(&for_script, request)).await;
-        let client = dx0::llm::OpenAiClient::new(
-            dx0::llm::OpenAiConfig {
-                max_retries: 0,
-                ..dx0::llm::OpenAiConfig::new(fake.base_url(), "fake-model")
-            },
-            None,
-        )
-        .unwrap();
-        let clinic = dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
-            .with_llm(Arc::new(client));
-        let app = common::spawn_app_with(
-            &db,
-            common::TestOptions {
-                clinic: Some(clinic),
-                ..common::TestOptions::default()
-            },
-        )
-        .await;
+        let app = common::spawn_llm_app(&db, &fake).await;
         let pair = common::login_pair(app.addr, "physician", "secret").await;
         let mut socket = open_with_token(app.addr, &pair.access, "&case=rlq-pain-19m&new=1").await;
         send_text(&mut socket, &json!({"action": "panel_run"}).to_string()).await;

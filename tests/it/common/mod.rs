@@ -105,6 +105,29 @@ pub struct TestOptions {
     pub sockets_per_session: Option<usize>,
 }
 
+/// A server on `db` whose gatekeeper, judge and panel use the language model served by `fake`
+/// (asked once, no retries).
+pub async fn spawn_llm_app(db: &TestDb, fake: &dx0::llm::fake::FakeLlm) -> TestApp {
+    let client = dx0::llm::OpenAiClient::new(
+        dx0::llm::OpenAiConfig {
+            max_retries: 0,
+            ..dx0::llm::OpenAiConfig::new(fake.base_url(), "fake-model")
+        },
+        None,
+    )
+    .expect("a client of the fake server");
+    let clinic = dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
+        .with_llm(Arc::new(client));
+    spawn_app_with(
+        db,
+        TestOptions {
+            clinic: Some(clinic),
+            ..TestOptions::default()
+        },
+    )
+    .await
+}
+
 /// The signing secret of test servers (so two test instances accept each other's tokens).
 pub const TEST_SECRET: &[u8] = b"integration tests' signing secret, 32+ bytes";
 
