@@ -5,7 +5,9 @@ use super::readiness::{self, WriteProbe};
 use super::{common, release, Backend, SchemaInfo, Store};
 use crate::error::AppError;
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,13 +34,51 @@ impl SqliteStore {
     }
 }
 
-/// How each connection is opened.
+/// How each connection is opened. In WAL mode `synchronous = NORMAL` (the default) still makes
+/// every commit durable when the process dies — it is in the log file before the commit
+/// returns; only an operating-system crash or a power loss may take the last commits back — and
+/// it saves an fsync on every commit, two per question frame. `?synchronous=full` on the URL
+/// (`sqlite:dx0.db?synchronous=full`) syncs every commit to the disk as well.
 fn connect_options(url: &str) -> Result<SqliteConnectOptions, AppError> {
-    Ok(SqliteConnectOptions::from_str(url)?
+    let (url, synchronous) = synchronous_of(url)?;
+    Ok(SqliteConnectOptions::from_str(&url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true))
+}
+
+/// The URL without Dx0's own `synchronous=` parameter, and the mode it asks for.
+fn synchronous_of(url: &str) -> Result<(String, SqliteSynchronous), AppError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), SqliteSynchronous::Normal));
+    };
+    let mut mode = SqliteSynchronous::Normal;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("synchronous", value)) => {
+                mode = match value.to_ascii_lowercase().as_str() {
+                    "normal" => SqliteSynchronous::Normal,
+                    "full" => SqliteSynchronous::Full,
+                    "extra" => SqliteSynchronous::Extra,
+                    _ => {
+                        return Err(AppError::Config(format!(
+                            "synchronous={value} in the database URL: use normal, full or extra"
+                        )))
+                    }
+                }
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, mode))
 }
 
 /// The pool's settings, with the check every connection passes on its way back.
@@ -79,6 +119,21 @@ super::llm::impl_llm_cache_store!(SqliteStore);
 mod tests {
     use super::*;
     use crate::store::AuthStore;
+
+    #[test]
+    fn the_url_may_ask_for_full_syncs_and_keeps_its_other_parameters() {
+        let (url, mode) = synchronous_of("sqlite:d.db").unwrap();
+        assert_eq!(
+            (url.as_str(), mode),
+            ("sqlite:d.db", SqliteSynchronous::Normal)
+        );
+        let (url, mode) = synchronous_of("sqlite:d.db?synchronous=FULL&mode=rwc").unwrap();
+        assert_eq!(
+            (url.as_str(), mode),
+            ("sqlite:d.db?mode=rwc", SqliteSynchronous::Full)
+        );
+        assert!(synchronous_of("sqlite:d.db?synchronous=sometimes").is_err());
+    }
 
     /// A transaction SQLite ended by itself (as it does when a `COMMIT` finds the disk full), then
     /// one ended by dropping it, on one pooled connection: no transaction, and no write lock, may

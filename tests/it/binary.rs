@@ -596,3 +596,47 @@ async fn secrets_never_reach_the_log_even_at_debug_level() {
         assert!(!log.contains(secret), "the {what} is in the log");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answered_step_survives_kill_9() {
+    use common::ws::{exchange, open_with_token};
+    use serde_json::json;
+    for db in common::databases().await {
+        let (mut child, addr) = serve(&db.url);
+        let token = common::demo_token(addr).await;
+        let mut socket = open_with_token(addr, &token, "&case=rlq-pain-19m&new=1").await;
+        let (_, asked) = exchange(&mut socket, json!({"content": "Where is the pain?"})).await;
+        let (_, ordered) = exchange(
+            &mut socket,
+            json!({"action": "test", "content": "Complete blood count"}),
+        )
+        .await;
+        assert_eq!(ordered["type"], "done", "{}: {ordered}", db.name);
+        let id = asked["encounter_id"].as_str().unwrap().to_string();
+        // SIGKILL: no shutdown, no flush, nothing but what each commit already made durable.
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let (mut child, addr) = serve(&db.url);
+        let token = common::demo_token(addr).await;
+        let got = common::request(
+            addr,
+            "GET",
+            &format!("/api/v1/encounters/{id}"),
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await;
+        assert_eq!(got.status, 200, "{}: {}", db.name, got.body);
+        let view = got.json();
+        assert_eq!(
+            view["transcript"].as_array().unwrap().len(),
+            2,
+            "{}",
+            db.name
+        );
+        assert_eq!(view["total_spent"], ordered["total_spent"], "{}", db.name);
+        assert_eq!(view["tests"].as_array().unwrap().len(), 1, "{}", db.name);
+        assert!(terminate(&mut child).success());
+    }
+}
