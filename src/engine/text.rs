@@ -242,6 +242,11 @@ fn adjective_y(word: &str) -> Option<String> {
 /// "hypertensive", "diabet" and "diabetic"): they share all but at most two letters of the
 /// shorter, at least five, and the longer adds at most four. "medical" and "medication" are not.
 pub fn same_family(a: &str, b: &str) -> bool {
+    // Five shared characters are at least five shared bytes: most pairs part there, before
+    // any character is counted (this runs for every pair of words a question and a case share).
+    if a.len() < 5 || b.len() < 5 || a.as_bytes()[..5] != b.as_bytes()[..5] {
+        return false;
+    }
     let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let (short, long) = (short.chars().count(), long.chars().count());
@@ -294,6 +299,40 @@ pub fn contains_phrase(text: &str, phrase: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The early exit of `same_family` decides every pair as counting characters would.
+        #[test]
+        fn same_family_parts_pairs_as_counting_characters_does(
+            a in "[a-eé]{0,9}",
+            b in "[a-eé]{0,9}",
+        ) {
+            let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+            let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+            let (short, long) = (short.chars().count(), long.chars().count());
+            let counted = common >= 5 && common + 2 >= short && long - common <= 3;
+            proptest::prop_assert_eq!(same_family(&a, &b), counted);
+        }
+
+        /// The leak guard finds a phrase exactly where `contains_phrase` does.
+        #[test]
+        fn the_guard_finds_what_contains_phrase_finds(
+            text in "[a-c ,.İ]{0,24}",
+            phrase in "[a-c İ]{1,6}",
+        ) {
+            let case = crate::engine::Case {
+                diagnosis: Some(phrase.clone()),
+                ..crate::engine::library::bundled_cases().unwrap().remove(0)
+            };
+            let guard = crate::engine::LeakGuard::for_case(&case);
+            let expected = case
+                .diagnosis_names()
+                .iter()
+                .chain(&case.teaching_points)
+                .any(|p| contains_phrase(&text, p));
+            proptest::prop_assert_eq!(guard.leaks(&text), expected);
+        }
+    }
 
     #[test]
     fn normalisation_folds_case_accents_and_punctuation() {

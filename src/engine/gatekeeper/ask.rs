@@ -304,7 +304,12 @@ fn cues_of(group: usize, lexicon: &Lexicon) -> Vec<Vec<String>> {
     let cues = Lexicon::cues();
     (0..cues.len())
         .map(|c| cues.group(c))
-        .filter(|cue| lexicon.groups_of(&cue.phrases[0]).contains(&group))
+        // A lexicon's phrases are stored normalised.
+        .filter(|cue| {
+            lexicon
+                .groups_of_normalized(&cue.phrases[0])
+                .contains(&group)
+        })
         .flat_map(|cue| cue.stems[1..].iter().filter(|s| !s.is_empty()).cloned())
         .collect()
 }

@@ -2,11 +2,12 @@
 
 use super::NOTHING;
 use crate::engine::case::Case;
-use crate::engine::text::{contains_phrase, normalize};
+use crate::engine::text::normalize;
 
 /// Withholds any text that would reveal the answer key.
 #[derive(Debug, Clone)]
 pub struct LeakGuard {
+    /// The forbidden phrases, normalised, each between two spaces.
     forbidden: Vec<String>,
 }
 
@@ -14,21 +15,21 @@ impl LeakGuard {
     /// The guard of a case: its diagnosis, synonyms and teaching points.
     pub fn for_case(case: &Case) -> Self {
         let mut forbidden = case.diagnosis_names();
-        forbidden.extend(
-            case.teaching_points
-                .iter()
-                .map(|p| normalize(p))
-                .filter(|p| !p.is_empty()),
-        );
-        Self { forbidden }
+        forbidden.extend(case.teaching_points.iter().map(|p| normalize(p)));
+        Self {
+            forbidden: forbidden
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| format!(" {p} "))
+                .collect(),
+        }
     }
 
-    /// True when `text` names the diagnosis, a synonym, or holds a teaching point.
+    /// True when `text` names the diagnosis, a synonym, or holds a teaching point (as whole
+    /// words, both sides normalised: the text once, the phrases when the guard was made).
     pub fn leaks(&self, text: &str) -> bool {
-        let text = normalize(text);
-        self.forbidden
-            .iter()
-            .any(|phrase| contains_phrase(&text, phrase))
+        let text = format!(" {} ", normalize(text));
+        self.forbidden.iter().any(|phrase| text.contains(phrase))
     }
 
     /// `text` when it is safe, else the neutral "nothing on that" answer.

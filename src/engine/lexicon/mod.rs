@@ -244,10 +244,12 @@ impl Lexicon {
 
     /// The groups a whole phrase belongs to.
     pub fn groups_of(&self, phrase: &str) -> &[usize] {
-        self.by_phrase
-            .get(&normalize(phrase))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.groups_of_normalized(&normalize(phrase))
+    }
+
+    /// [`Lexicon::groups_of`] for a phrase already normalised (a lexicon's own phrases are).
+    pub fn groups_of_normalized(&self, phrase: &str) -> &[usize] {
+        self.by_phrase.get(phrase).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Every lexicon phrase in `text`, longest first and without overlaps, left to right.

@@ -99,3 +99,18 @@ fn every_subtype_relation_names_known_diseases() {
     assert!(subtypes.is_narrower(apl, aml));
     assert!(!subtypes.is_narrower(aml, apl));
 }
+
+#[test]
+fn a_lexicons_own_phrases_are_found_without_normalising_them_again() {
+    for lexicon in [Lexicon::clinical(), Lexicon::cues()] {
+        for g in 0..lexicon.len() {
+            for phrase in &lexicon.group(g).phrases {
+                assert_eq!(
+                    lexicon.groups_of_normalized(phrase),
+                    lexicon.groups_of(phrase),
+                    "{phrase}"
+                );
+            }
+        }
+    }
+}
