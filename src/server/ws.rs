@@ -291,7 +291,7 @@ async fn panel_run(
         session.clone(),
         target.clone(),
         run,
-        id,
+        id.clone(),
         tx,
         stop.clone(),
     ));
@@ -341,7 +341,13 @@ async fn panel_run(
     }
     match (&mut work).await {
         Ok(worked) => *target = worked,
-        Err(err) => tracing::error!(error = %err, "the panel task failed"),
+        // The page waits for an answer: a task that failed without giving one still gets it.
+        Err(err) => {
+            tracing::error!(error = %err, "the panel task failed");
+            let frame =
+                ServerFrame::Error(ErrorFrame::new(ErrorCode::Internal, "internal error", id));
+            send(socket, &frame).await.ok()?;
+        }
     }
     Some(())
 }
