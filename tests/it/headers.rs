@@ -6,9 +6,7 @@ use crate::common;
 use common::{request, spawn_app, spawn_app_with, sqlite_db, Response, TestApp, TestOptions};
 use dx0::auth::SESSION_COOKIE;
 
-/// Several Leptos apps rendering pages at once in one process can stall a render (see
-/// tests/http.rs): these tests take turns.
-static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use common::ONE_APP_AT_A_TIME;
 
 async fn get(app: &TestApp, path: &str) -> Response {
     request(app.addr, "GET", path, &[], None).await

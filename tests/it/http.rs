@@ -5,10 +5,7 @@ use crate::common;
 
 use common::{databases, http, spawn_app};
 
-/// Several Leptos apps rendering pages at once in one process (these tests in parallel) stalled
-/// a render about once in 25 runs; never one app alone (serially 0 in 30, and the real server
-/// runs one app per process). So these tests take turns.
-static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+use common::ONE_APP_AT_A_TIME;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn health_and_readiness_on_every_backend() {

@@ -52,6 +52,8 @@ async fn encounter_on(app: &TestApp, token: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_case_title_holding_markup_is_escaped_in_the_page_title_and_the_exports() {
+    // It renders pages: one app at a time in this process (see common::ONE_APP_AT_A_TIME).
+    let _turn = common::ONE_APP_AT_A_TIME.lock().await;
     let db = sqlite_db();
     let app = spawn_app(&db).await;
     import_tainted_case(&app).await;

@@ -105,6 +105,11 @@ pub struct TestOptions {
     pub sockets_per_session: Option<usize>,
 }
 
+/// Several Leptos apps rendering pages at once in one process stalled a render about once in
+/// 25 runs; never one app alone (serially 0 in 30, and the real server runs one app per
+/// process). Every test that renders pages in this process takes its turn under this lock.
+pub static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A server on `db` whose gatekeeper, judge and panel use the language model served by `fake`
 /// (asked once, no retries).
 pub async fn spawn_llm_app(db: &TestDb, fake: &dx0::llm::fake::FakeLlm) -> TestApp {
