@@ -1,6 +1,6 @@
 //! What the UI and `/api/v1/encounters` show of cases and encounters (serde only).
 
-use super::{Action, Actor, Money, Verdict};
+use super::{Action, Actor, Money, ServerFrame, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// One exchange of an encounter.
@@ -241,4 +241,53 @@ pub enum StartOutcome {
         /// For the physician.
         message: String,
     },
+}
+
+impl EncounterView {
+    /// Applies what a server frame says was saved (a step, a deliberation, a verdict), so the
+    /// copy matches the stored encounter without fetching it again; other frames change
+    /// nothing.
+    pub fn apply_frame(&mut self, frame: &ServerFrame) {
+        match frame {
+            ServerFrame::Done(done) => {
+                match &done.applied {
+                    Some(applied) => self.apply(
+                        applied,
+                        done.total_spent,
+                        done.remaining_budget,
+                        &done.ordered_tests,
+                    ),
+                    None => {
+                        self.summary.total_spent = done.total_spent;
+                        self.remaining_budget = done.remaining_budget;
+                        self.summary.ordered_tests = done.ordered_tests.clone();
+                    }
+                }
+                if let Some(verdict) = &done.verdict {
+                    self.close(verdict.clone());
+                }
+            }
+            ServerFrame::Step(step) => {
+                let applied = Applied {
+                    step: ActedTurn {
+                        turn: step.step.clone(),
+                        actor: step.actor.clone(),
+                    },
+                    tests: step.tests.clone(),
+                    in_visit: step.in_visit,
+                };
+                self.apply(
+                    &applied,
+                    step.total_spent,
+                    step.remaining_budget,
+                    &step.ordered_tests,
+                );
+            }
+            ServerFrame::Deliberation(turn) => self.panel.push(turn.turn.clone()),
+            ServerFrame::Reply(_)
+            | ServerFrame::Panel(_)
+            | ServerFrame::Error(_)
+            | ServerFrame::Pong(_) => {}
+        }
+    }
 }
