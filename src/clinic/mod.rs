@@ -7,6 +7,7 @@
 
 mod cases;
 mod compose;
+mod memory;
 mod panel;
 mod service;
 

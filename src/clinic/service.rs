@@ -2,6 +2,7 @@
 //! step of it by the engine, and saving it under its version check so that two writers never
 //! both win.
 
+use super::memory::Memory;
 use super::Clinic;
 use crate::auth::Clock;
 use crate::engine::encounter::{Refusal, Status, StepOutcome};
@@ -37,7 +38,7 @@ pub struct Loaded {
     /// The stored row as read.
     pub record: EncounterRecord,
     /// The case it works.
-    pub case: Case,
+    pub case: Arc<Case>,
     /// Its state.
     pub state: EncounterState,
 }
@@ -117,6 +118,7 @@ pub struct Encounters {
     /// Prices, gatekeeper, judge, panel and costs.
     pub clinic: Clinic,
     clock: Arc<dyn Clock>,
+    memory: Arc<Memory>,
 }
 
 impl Encounters {
@@ -126,17 +128,24 @@ impl Encounters {
             store,
             clinic,
             clock,
+            memory: Arc::default(),
         }
     }
 
-    /// Loads and parses a stored case.
-    pub async fn case(&self, id: &str) -> Result<Option<Case>, AppError> {
+    /// A stored case, parsed: as read within the last two seconds, else read now.
+    pub async fn case(&self, id: &str) -> Result<Option<Arc<Case>>, AppError> {
+        let now = self.clock.now_ms();
+        if let Some(case) = self.memory.case(id, now) {
+            return Ok(Some(case));
+        }
         let Some(record) = self.store.case(id).await? else {
             return Ok(None);
         };
-        serde_json::from_str(&record.body)
-            .map(Some)
-            .map_err(|e| AppError::Internal(format!("case {id} is stored malformed: {e}")))
+        let case: Arc<Case> = serde_json::from_str(&record.body)
+            .map(Arc::new)
+            .map_err(|e| AppError::Internal(format!("case {id} is stored malformed: {e}")))?;
+        self.memory.keep_case(id, now, case.clone());
+        Ok(Some(case))
     }
 
     /// The case opened when none is named: the configured one, else the stored default.
@@ -221,7 +230,32 @@ impl Encounters {
         Ok(record)
     }
 
-    /// Loads the target's encounter (found or created) with its case.
+    /// Loads the target's encounter (found or created) with its case: as this service last
+    /// saved it when it did (`true` with it), else from the database.
+    async fn open_warm(
+        &self,
+        session: &SessionRecord,
+        target: &mut Target,
+        may_warm: bool,
+    ) -> Result<Result<(Loaded, bool), Refusal>, AppError> {
+        if let (Target::Encounter(id), true) = (&*target, may_warm) {
+            if let Some(mut warm) = self.memory.take(id) {
+                match self.case(&warm.record.case_id).await? {
+                    Some(case) => {
+                        warm.case = case;
+                        return Ok(Ok((warm, true)));
+                    }
+                    None => return Ok(Err(case_gone())),
+                }
+            }
+        }
+        Ok(self
+            .open(session, target)
+            .await?
+            .map(|loaded| (loaded, false)))
+    }
+
+    /// Loads the target's encounter (found or created) with its case from the database.
     pub async fn open(
         &self,
         session: &SessionRecord,
@@ -229,10 +263,7 @@ impl Encounters {
     ) -> Result<Result<Loaded, Refusal>, AppError> {
         let record = self.record_for(session, target).await?;
         let Some(case) = self.case(&record.case_id).await? else {
-            return Ok(Err(Refusal::new(
-                ErrorCode::Internal,
-                "the case of this encounter is gone",
-            )));
+            return Ok(Err(case_gone()));
         };
         let state = parse_state(&record)?;
         Ok(Ok(Loaded {
@@ -261,6 +292,7 @@ impl Encounters {
         version: i64,
         state: &EncounterState,
     ) -> Result<bool, AppError> {
+        self.memory.forget(id);
         let status = match state.status {
             Status::Open => "open",
             Status::Closed => "closed",
@@ -278,7 +310,9 @@ impl Encounters {
     }
 
     /// One step by the session's user: applied by the engine and saved. A refusal (over budget,
-    /// closed, a lost race…) changes nothing.
+    /// closed, a lost race…) changes nothing. The encounter as last saved here is worked when
+    /// there is one; when that copy turns out behind the database (another tab, device or
+    /// instance wrote since) or refuses, the step is worked again on the stored encounter.
     pub async fn step(
         &self,
         session: &SessionRecord,
@@ -286,27 +320,42 @@ impl Encounters {
         action: Action,
         content: &str,
     ) -> Result<Result<Stepped, Refusal>, AppError> {
-        let mut loaded = match self.open(session, target).await? {
-            Ok(loaded) => loaded,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let actor = Actor::user(&session.user_name);
-        let tests_from = loaded.state.ordered.len();
-        let engine = self.clinic.engine(&loaded.case);
-        let outcome = match loaded.state.step_by(&engine, action, content, &actor).await {
-            Ok(outcome) => outcome,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        if !self.save(&mut loaded).await? {
-            return Ok(Err(Refusal::new(ErrorCode::Conflict, CONFLICT)));
+        // Worked warm at most once; a second round reads the database.
+        let mut may_warm = true;
+        loop {
+            let (mut loaded, warm) = match self.open_warm(session, target, may_warm).await? {
+                Ok(opened) => opened,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            may_warm = false;
+            let actor = Actor::user(&session.user_name);
+            let tests_from = loaded.state.ordered.len();
+            let engine = self.clinic.engine(&loaded.case);
+            let outcome = match loaded.state.step_by(&engine, action, content, &actor).await {
+                Ok(outcome) => outcome,
+                Err(_) if warm => continue,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if !self.save(&mut loaded).await? {
+                if warm {
+                    continue;
+                }
+                return Ok(Err(Refusal::new(ErrorCode::Conflict, CONFLICT)));
+            }
+            let at = loaded.state.transcript.len().saturating_sub(1);
+            let stepped = Stepped {
+                outcome,
+                standing: Standing::of(&loaded.record.id, &loaded.state),
+                applied: applied(&loaded.state, at, tests_from),
+            };
+            self.memory.keep(loaded);
+            return Ok(Ok(stepped));
         }
-        let at = loaded.state.transcript.len().saturating_sub(1);
-        Ok(Ok(Stepped {
-            outcome,
-            standing: Standing::of(&loaded.record.id, &loaded.state),
-            applied: applied(&loaded.state, at, tests_from),
-        }))
     }
+}
+
+fn case_gone() -> Refusal {
+    Refusal::new(ErrorCode::Internal, "the case of this encounter is gone")
 }
 
 fn encode(state: &EncounterState) -> Result<String, AppError> {

@@ -288,12 +288,36 @@ pub fn terms(text: &str) -> Vec<String> {
 
 /// True when `phrase` occurs in `text` as whole words (both normalised first).
 pub fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let phrase = normalize(phrase);
-    if phrase.is_empty() {
-        return false;
+    Padded::new(text).has(&normalize(phrase))
+}
+
+/// A text normalised once and padded with a space at each end, to look many phrases up in
+/// without normalising it again or building a padded copy of each phrase.
+#[derive(Debug, Clone)]
+pub struct Padded(String);
+
+impl Padded {
+    /// `text` normalised and padded.
+    pub fn new(text: &str) -> Self {
+        Self::of_normalized(&normalize(text))
     }
-    let text = format!(" {} ", normalize(text));
-    text.contains(&format!(" {phrase} "))
+
+    /// A text already normalised, padded.
+    pub fn of_normalized(normalized: &str) -> Self {
+        Self(format!(" {normalized} "))
+    }
+
+    /// True when `phrase` (already normalised) occurs as whole words.
+    pub fn has(&self, phrase: &str) -> bool {
+        if phrase.is_empty() {
+            return false;
+        }
+        let bytes = self.0.as_bytes();
+        self.0.match_indices(phrase).any(|(at, _)| {
+            at.checked_sub(1).map(|before| bytes[before]) == Some(b' ')
+                && bytes.get(at + phrase.len()) == Some(&b' ')
+        })
+    }
 }
 
 #[cfg(test)]
@@ -301,6 +325,18 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// `Padded::has` finds a phrase exactly where padding both sides and searching does.
+        #[test]
+        fn padded_finds_what_padding_both_sides_finds(
+            text in "[ab ,.-]{0,24}",
+            phrase in "[ab ,]{0,6}",
+        ) {
+            let phrase = normalize(&phrase);
+            let former = !phrase.is_empty()
+                && format!(" {} ", normalize(&text)).contains(&format!(" {phrase} "));
+            proptest::prop_assert_eq!(Padded::new(&text).has(&phrase), former);
+        }
+
         /// The early exit of `same_family` decides every pair as counting characters would.
         #[test]
         fn same_family_parts_pairs_as_counting_characters_does(

@@ -20,6 +20,12 @@ const NO_TRANSACTION: &str = "no transaction is active";
 /// open and sqlx counts none. A transaction found open is rolled back here, and the connection
 /// closed (as one sqlx miscounts is), since its last write failed in a way nobody handled.
 pub(super) async fn sqlite_clean(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    // sqlx counts a transaction from its `BEGIN` until a `ROLLBACK` or `COMMIT` succeeds (a
+    // dropped transaction's queued rollback included), so SQLite holds one open only while
+    // sqlx counts one: a connection counted clean goes back without a round trip to its worker.
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
     // The connection's worker runs this after any rollback a dropped transaction queued, so
     // sqlx's count is settled when it is read below.
     let rollback = conn.execute("ROLLBACK").await;

@@ -83,7 +83,10 @@ fn synchronous_of(url: &str) -> Result<(String, SqliteSynchronous), AppError> {
 
 /// The pool's settings, with the check every connection passes on its way back.
 fn pool_options() -> SqlitePoolOptions {
+    // No ping before each checkout: a local file does not drop connections the way a network
+    // peer does, and the ping was a round trip to the connection's worker thread per query.
     SqlitePoolOptions::new()
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(5))
         .after_release(|conn, _| Box::pin(release::sqlite_clean(conn)))
 }

@@ -211,3 +211,71 @@ async fn a_case_imported_beside_a_running_server_is_usable_at_once() {
         assert!(reply.contains("grain mill"), "{}: {reply}", db.name);
     }
 }
+
+/// Each instance keeps the encounter it saved last in memory; a step on such a copy after the
+/// other instance moved the encounter on is worked again on the stored encounter, so nothing the
+/// other wrote is lost, nothing is refused and the visit is charged once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_step_on_a_copy_another_instance_moved_past_is_worked_on_the_stored_encounter() {
+    for db in databases().await {
+        let (one, two) = (spawn_app(&db).await, spawn_app(&db).await);
+        let token = login_pair(one.addr, "physician", "secret").await.access;
+        let mut at_one = ws_open(one.addr, &format!("?token={token}&new=1"), &[])
+            .await
+            .unwrap();
+        let ask =
+            |content: &str, id: i64| json!({"action": "question", "content": content, "id": id});
+        let (_, first) = exchange(&mut at_one, ask("Where is the pain?", 1)).await;
+        assert_eq!(first["type"], "done", "{}: {first}", db.name);
+        let encounter = first["encounter_id"].as_str().unwrap().to_string();
+
+        let mut at_two = ws_open(
+            two.addr,
+            &format!("?token={token}&encounter={encounter}"),
+            &[],
+        )
+        .await
+        .unwrap();
+        let (_, second) = exchange(&mut at_two, ask("Any fever?", 2)).await;
+        assert_eq!(second["type"], "done", "{}: {second}", db.name);
+
+        // Instance one's copy is a step behind the database now.
+        let (_, third) = exchange(&mut at_one, ask("Any vomiting?", 3)).await;
+        assert_eq!(third["type"], "done", "{}: {third}", db.name);
+        assert_eq!(third["applied"]["step"]["content"], "Any vomiting?");
+
+        let stored = request(
+            two.addr,
+            "GET",
+            &format!("/api/v1/encounters/{encounter}"),
+            &[("Authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await
+        .json();
+        let asked: Vec<&str> = stored["transcript"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: {stored}", db.name))
+            .iter()
+            .map(|t| t["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            asked,
+            ["Where is the pain?", "Any fever?", "Any vomiting?"],
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            cents(&third["total_spent"]),
+            30_000,
+            "{}: one visit",
+            db.name
+        );
+        assert_eq!(
+            cents(&stored["total_spent"]),
+            30_000,
+            "{}: {stored}",
+            db.name
+        );
+    }
+}

@@ -135,3 +135,48 @@ async fn imports_are_all_or_nothing_and_versions_decide_concurrent_writes() {
         assert!(store.open_encounters_of(user.id).await.unwrap().is_empty());
     }
 }
+
+/// The encounter service keeps a case it read for two seconds (by its clock), so a case
+/// replaced by `dx0 cases import --replace` beside a running server is worked within that long.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_case_replaced_beside_the_service_is_worked_within_two_seconds() {
+    use dx0::auth::ManualClock;
+    use std::sync::Arc;
+    for db in databases().await {
+        let store = store::open(&db.url).await.unwrap();
+        dx0::clinic::install_bundled_cases(store.as_ref(), 1)
+            .await
+            .unwrap();
+        let bundled = store.case("rlq-pain-19m").await.unwrap().unwrap();
+        let mut body: serde_json::Value = serde_json::from_str(&bundled.body).unwrap();
+        body["id"] = "copy".into();
+        let mut copy = CaseRecord {
+            id: "copy".into(),
+            is_default: false,
+            source: "import".into(),
+            body: body.to_string(),
+            ..bundled
+        };
+        assert_eq!(
+            store.import_cases(&[copy.clone()], false, 2).await.unwrap(),
+            Ok(1)
+        );
+        let clock = ManualClock::new(1_000_000);
+        let encounters = dx0::clinic::Encounters::new(
+            store.clone(),
+            dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None),
+            Arc::new(clock.clone()),
+        );
+        let first = encounters.case("copy").await.unwrap().unwrap();
+
+        body["title"] = "Replaced while the server ran".into();
+        copy.body = body.to_string();
+        assert_eq!(store.import_cases(&[copy], true, 3).await.unwrap(), Ok(1));
+        clock.advance_ms(1_999);
+        let kept = encounters.case("copy").await.unwrap().unwrap();
+        assert_eq!(kept.title, first.title, "{}: read within 2 s", db.name);
+        clock.advance_ms(1);
+        let fresh = encounters.case("copy").await.unwrap().unwrap();
+        assert_eq!(fresh.title, "Replaced while the server ran", "{}", db.name);
+    }
+}

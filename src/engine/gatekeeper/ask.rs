@@ -3,7 +3,7 @@
 
 use super::items::Section;
 use crate::engine::lexicon::{is_everyday, Lexicon};
-use crate::engine::text::{is_stopword, normalize, stem};
+use crate::engine::text::{is_stopword, normalize, stem, Padded};
 
 /// One thing a question asks about, in every wording the lexicon knows.
 #[derive(Debug, Clone)]
@@ -329,14 +329,14 @@ impl Asked {
         let lexicon = Lexicon::clinical();
         let normalized = normalize(question);
         let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
-        let padded = format!(" {normalized} ");
+        let padded = Padded::of_normalized(&normalized);
         let found_all = lexicon.find(question);
         let frame = |f: &crate::engine::lexicon::Found| {
             f.groups
                 .iter()
                 .any(|&g| FRAMES.contains(&lexicon.group(g).phrases[0].as_str()))
         };
-        let duration = DURATION.iter().any(|p| padded.contains(&format!(" {p} ")))
+        let duration = DURATION.iter().any(|p| padded.has(p))
             || found_all.iter().any(|f| {
                 f.groups.iter().any(|&g| {
                     matches!(
@@ -345,9 +345,7 @@ impl Asked {
                     )
                 })
             });
-        let mut exam_request = EXAM_VERBS
-            .iter()
-            .any(|v| padded.contains(&format!(" {v} ")));
+        let mut exam_request = EXAM_VERBS.iter().any(|v| padded.has(v));
         let mut sections: Vec<Section> = Vec::new();
         let mut concepts: Vec<Concept> = Vec::new();
         let mut covered = vec![false; words.len()];

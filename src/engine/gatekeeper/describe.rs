@@ -2,7 +2,7 @@
 //! specimen. Two names that agree on all three name the same study ("CT abdomen" and "CT of the
 //! abdomen and pelvis with contrast"); a urine culture is never a blood culture.
 
-use crate::engine::text::normalize;
+use crate::engine::text::Padded;
 
 /// Modalities and the words that name them.
 const MODALITIES: &[(&str, &[&str])] = &[
@@ -172,31 +172,27 @@ pub(super) fn compatible(a: &str, b: &str) -> bool {
         || (b == "blood" && matches!(a, "arterial" | "venous"))
 }
 
-fn has(padded: &str, word: &str) -> bool {
-    padded.contains(&format!(" {word} "))
-}
-
 /// Reads a test name (or a sentence reporting one).
 pub(super) fn describe(name: &str) -> Described {
-    let padded = format!(" {} ", normalize(name));
+    let padded = Padded::new(name);
     let first = |table: &[(&'static str, &[&str])]| {
         table
             .iter()
-            .find(|(_, words)| words.iter().any(|w| has(&padded, w)))
+            .find(|(_, words)| words.iter().any(|w| padded.has(w)))
             .map(|(k, _)| *k)
     };
     Described {
         modality: first(MODALITIES),
-        angio: ANGIO.iter().any(|w| has(&padded, w)),
+        angio: ANGIO.iter().any(|w| padded.has(w)),
         sites: SITES
             .iter()
-            .filter(|(_, words)| words.iter().any(|w| has(&padded, w)))
+            .filter(|(_, words)| words.iter().any(|w| padded.has(w)))
             .map(|(k, _)| *k)
             .collect(),
         specimen: first(SPECIMENS),
         specimens: SPECIMENS
             .iter()
-            .filter(|(_, words)| words.iter().any(|w| has(&padded, w)))
+            .filter(|(_, words)| words.iter().any(|w| padded.has(w)))
             .map(|(k, _)| *k)
             .collect(),
     }

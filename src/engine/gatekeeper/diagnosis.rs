@@ -1,6 +1,6 @@
 //! Telling a request for the diagnosis (or a guess at it) from an ordinary question.
 
-use crate::engine::text::{contains_phrase, normalize, words};
+use crate::engine::text::{normalize, words, Padded};
 
 /// Phrases that ask for the answer itself.
 const DIAGNOSIS_REQUESTS: &[&str] = &[
@@ -104,11 +104,10 @@ const DETERMINERS: &[&str] = &["the", "your", "his", "her", "my", "their", "this
 
 /// True when a question asks for the diagnosis or guesses one.
 pub fn asks_for_diagnosis(question: &str) -> bool {
+    // The phrase lists are written normalised (a test holds them to it).
     let text = normalize(question);
-    if DIAGNOSIS_REQUESTS
-        .iter()
-        .any(|phrase| contains_phrase(&text, phrase))
-    {
+    let padded = Padded::of_normalized(&text);
+    if DIAGNOSIS_REQUESTS.iter().any(|phrase| padded.has(phrase)) {
         return true;
     }
     let words = words(&text);
@@ -118,9 +117,8 @@ pub fn asks_for_diagnosis(question: &str) -> bool {
     let guess = GUESS_OPENINGS.iter().any(|opening| {
         // "Do you think you have an infection?" asks the patient what they believe: history.
         let own_belief = *opening == "do you think"
-            && (contains_phrase(&text, "do you think you")
-                || contains_phrase(&text, "do you think that you"));
-        !own_belief && contains_phrase(&text, opening)
+            && (padded.has("do you think you") || padded.has("do you think that you"));
+        !own_belief && padded.has(opening)
     });
     guess && words.iter().any(|w| disease_shaped(w))
 }
@@ -157,6 +155,13 @@ fn asks_for_impression(words: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_phrase_lists_are_written_normalised() {
+        for phrase in DIAGNOSIS_REQUESTS.iter().chain(GUESS_OPENINGS) {
+            assert_eq!(normalize(phrase), *phrase);
+        }
+    }
 
     #[test]
     fn diagnosis_requests_and_guesses_are_refused_but_symptom_questions_are_not() {

@@ -2,12 +2,12 @@
 
 use super::NOTHING;
 use crate::engine::case::Case;
-use crate::engine::text::normalize;
+use crate::engine::text::{normalize, Padded};
 
 /// Withholds any text that would reveal the answer key.
 #[derive(Debug, Clone)]
 pub struct LeakGuard {
-    /// The forbidden phrases, normalised, each between two spaces.
+    /// The forbidden phrases, normalised.
     forbidden: Vec<String>,
 }
 
@@ -17,19 +17,15 @@ impl LeakGuard {
         let mut forbidden = case.diagnosis_names();
         forbidden.extend(case.teaching_points.iter().map(|p| normalize(p)));
         Self {
-            forbidden: forbidden
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .map(|p| format!(" {p} "))
-                .collect(),
+            forbidden: forbidden.into_iter().filter(|p| !p.is_empty()).collect(),
         }
     }
 
     /// True when `text` names the diagnosis, a synonym, or holds a teaching point (as whole
     /// words, both sides normalised: the text once, the phrases when the guard was made).
     pub fn leaks(&self, text: &str) -> bool {
-        let text = format!(" {} ", normalize(text));
-        self.forbidden.iter().any(|phrase| text.contains(phrase))
+        let text = Padded::new(text);
+        self.forbidden.iter().any(|phrase| text.has(phrase))
     }
 
     /// `text` when it is safe, else the neutral "nothing on that" answer.

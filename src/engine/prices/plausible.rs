@@ -121,9 +121,9 @@ fn shares_a_name_word(query: &str, candidate: &str) -> bool {
 
 /// Which groups of `groups` a text names.
 fn named(text: &str, groups: &[&[&str]]) -> Vec<usize> {
-    let padded = format!(" {text} ");
+    let padded = crate::engine::text::Padded::of_normalized(text);
     (0..groups.len())
-        .filter(|&g| groups[g].iter().any(|w| padded.contains(&format!(" {w} "))))
+        .filter(|&g| groups[g].iter().any(|w| padded.has(w)))
         .collect()
 }
 
