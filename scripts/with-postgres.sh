@@ -3,6 +3,7 @@
 # directory, a free loopback port, and a trap that always stops the server.
 # Exports DX0_TEST_POSTGRES_URL (the admin database, for tests that create their own) and
 # DX0_E2E_POSTGRES_URL (a database for the browser suite's server).
+# DX0_PG_DURABLE=1 keeps PostgreSQL's durable defaults (fsync, synchronous commit).
 # Usage: scripts/with-postgres.sh COMMAND [ARGS...]
 set -euo pipefail
 
@@ -30,8 +31,11 @@ trap 'exit 130' INT TERM
 
 "${as_pg[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
+# Tests skip durability for speed; DX0_PG_DURABLE=1 (the benchmarks) keeps the defaults.
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${DX0_PG_DURABLE:-0}" = 1 ] && durability=""
 "${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-  -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  -o "-h 127.0.0.1 -p $port -k $dir $durability -c max_connections=200" \
   >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 "${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres dx0_e2e
 

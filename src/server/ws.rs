@@ -15,6 +15,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use serde::Deserialize;
 use std::collections::VecDeque;
 
@@ -254,10 +255,8 @@ async fn run(mut socket: WebSocket, state: AppState, session: SessionRecord, mut
                 break;
             }
         };
-        for frame in &reply {
-            if send(&mut socket, frame).await.is_err() {
-                return;
-            }
+        if send_all(&mut socket, &reply).await.is_err() {
+            return;
         }
     }
     tracing::debug!("websocket closed");
@@ -394,7 +393,7 @@ fn pong(id: Option<serde_json::Value>) -> ServerFrame {
     })
 }
 
-async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::Error> {
+fn message(frame: &ServerFrame) -> Message {
     let text = match serde_json::to_string(frame) {
         Ok(text) => text,
         Err(err) => {
@@ -402,5 +401,17 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::E
             r#"{"type":"error","error":"internal error","code":"internal"}"#.to_string()
         }
     };
-    socket.send(Message::Text(text.into())).await
+    Message::Text(text.into())
+}
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::Error> {
+    socket.send(message(frame)).await
+}
+
+/// Sends the frames of one answer in order, written out together (one write, not one a frame).
+async fn send_all(socket: &mut WebSocket, frames: &[ServerFrame]) -> Result<(), axum::Error> {
+    for frame in frames {
+        socket.feed(message(frame)).await?;
+    }
+    socket.flush().await
 }
