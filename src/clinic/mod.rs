@@ -122,7 +122,7 @@ impl Panel for UnavailablePanel {
         &self,
         _: &crate::engine::panel::Brief<'_>,
         _: Option<crate::engine::panel::PersonaSink<'_>>,
-    ) -> Result<crate::engine::panel::Deliberation, crate::engine::panel::PanelUnavailable> {
-        Err(crate::engine::panel::PanelUnavailable(self.0.clone()))
+    ) -> Result<crate::engine::panel::Deliberation, crate::engine::EngineError> {
+        Err(crate::engine::EngineError::PanelUnavailable(self.0.clone()))
     }
 }

@@ -8,7 +8,7 @@ use crate::engine::encounter::Refusal;
 use crate::engine::panel::{
     consult, run_panel, Mode, Persona, RunEvent, RunOptions, RunOutcome, TurnHook,
 };
-use crate::engine::EncounterState;
+use crate::engine::{EncounterState, EngineError};
 use crate::error::AppError;
 use crate::protocol::{Applied, ErrorCode, Money, PanelTurn, Verdict};
 use crate::store::SessionRecord;
@@ -74,7 +74,7 @@ pub enum PanelEnd {
     },
     /// The panel stopped before a verdict; the message says why. Every turn it finished is
     /// saved.
-    Stopped(String),
+    Stopped(EngineError),
 }
 
 /// Asks a running panel to stop once its current turn is saved (its page went away, its
@@ -120,7 +120,7 @@ struct Saver<'a> {
 
 #[async_trait]
 impl TurnHook for Saver<'_> {
-    async fn turn_ended(&mut self, state: &EncounterState) -> Result<(), String> {
+    async fn turn_ended(&mut self, state: &EncounterState) -> Result<(), EngineError> {
         match self
             .encounters
             .save_state(self.id, self.version, state)
@@ -129,12 +129,12 @@ impl TurnHook for Saver<'_> {
             Ok(true) => self.version += 1,
             Ok(false) => {
                 self.stop = Some(Stop::Conflict);
-                return Err(CONFLICT.into());
+                return Err(EngineError::Interrupted(CONFLICT.into()));
             }
             Err(err) => {
                 let message = err.to_string();
                 self.stop = Some(Stop::Fault(err));
-                return Err(message);
+                return Err(EngineError::Interrupted(message));
             }
         }
         for at in self.told..state.transcript.len() {
@@ -152,11 +152,11 @@ impl TurnHook for Saver<'_> {
         self.told = state.transcript.len();
         self.tests_told = state.ordered.len();
         if self.asked.asked() {
-            return Err(format!(
+            return Err(EngineError::Interrupted(format!(
                 "The run was stopped after turn {} (its page went away or its session ended); \
                  every turn it finished is saved.",
                 state.panel.iter().filter(|p| p.member.is_none()).count()
-            ));
+            )));
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod encounter;
+mod error;
 pub mod fhir;
 pub mod gatekeeper;
 pub mod import;
@@ -17,6 +18,7 @@ pub mod text;
 
 pub use case::{Case, Difficulty};
 pub use encounter::{EncounterState, Engine, Refusal, StepOutcome};
+pub use error::EngineError;
 pub use gatekeeper::llm::LlmGatekeeper;
 pub use gatekeeper::{Gatekeeper, LeakGuard, OfflineGatekeeper};
 pub use judge::llm::LlmJudge;

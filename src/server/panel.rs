@@ -80,7 +80,7 @@ pub async fn panel(
         )],
         Ok(Ok(PanelEnd::Stopped(why))) => vec![ServerFrame::Error(ErrorFrame::new(
             ErrorCode::PanelStopped,
-            why,
+            why.to_string(),
             id,
         ))],
         Ok(Err(refusal)) => vec![refused(refusal, id)],

@@ -9,8 +9,8 @@ use common::panel::{chair, is_consensus, is_persona, json_reply, persona_reply, 
 use dx0::engine::library::bundled_cases;
 use dx0::engine::panel::{run_panel, LlmPanel, Mode, RunOptions, RunOutcome};
 use dx0::engine::{
-    Case, EncounterState, Engine, Gatekeeper, LlmGatekeeper, LlmJudge, OfflineGatekeeper,
-    OfflineJudge, PriceTable,
+    Case, EncounterState, Engine, EngineError, Gatekeeper, LlmGatekeeper, LlmJudge,
+    OfflineGatekeeper, OfflineJudge, PriceTable,
 };
 use dx0::llm::fake::{FakeLlm, FakeReply};
 use dx0::llm::{LlmClient, OpenAiClient, OpenAiConfig};
@@ -426,7 +426,7 @@ async fn a_failing_consensus_stops_the_run_or_falls_back_and_the_encounter_is_ke
             }
             // A model that cannot be reached stops the run; the first step is kept.
             _ => {
-                let RunOutcome::Stopped(message) = &outcome else {
+                let RunOutcome::Stopped(EngineError::PanelUnavailable(message)) = &outcome else {
                     panic!("{failure:?}: {outcome:?}");
                 };
                 assert!(
@@ -502,7 +502,7 @@ async fn a_failing_gatekeeper_refuses_the_step_and_charges_nothing() {
         None,
     )
     .await;
-    let RunOutcome::Stopped(message) = outcome else {
+    let RunOutcome::Stopped(EngineError::ModelUnavailable(message)) = outcome else {
         panic!("{outcome:?}");
     };
     assert!(
@@ -633,7 +633,7 @@ async fn an_ensemble_whose_panels_all_fail_stops_with_a_clear_message() {
         ..RunOptions::default()
     };
     let outcome = run_panel(&engine, &mut state, &panel, &options, None, None).await;
-    let RunOutcome::Stopped(message) = outcome else {
+    let RunOutcome::Stopped(EngineError::NoVerdict(message)) = outcome else {
         panic!("{outcome:?}");
     };
     assert!(

@@ -102,10 +102,10 @@ impl Refusal {
 }
 
 /// The refusal of a step whose gatekeeper or judge could not answer: nothing was charged.
-fn unavailable(why: super::gatekeeper::Unavailable) -> Refusal {
+fn unavailable(why: super::EngineError) -> Refusal {
     Refusal::new(
         ErrorCode::Internal,
-        format!("{} Nothing was charged; try again.", why.0),
+        format!("{why} Nothing was charged; try again."),
     )
 }
 

@@ -1,8 +1,9 @@
 //! The encounter rules: visit rounds, orders, budget refusals, repeats, the verdict, closing.
 
 use super::*;
-use crate::engine::gatekeeper::{OfflineGatekeeper, Unavailable};
+use crate::engine::gatekeeper::OfflineGatekeeper;
 use crate::engine::judge::OfflineJudge;
+use crate::engine::EngineError;
 
 const PRICES: &str = "name,cpt,price,category,aliases,normal_result\n\
 Complete blood count with differential,85025,7.77,lab,CBC,WBC 6.8 x10^9/L (ref 4.0-11.0)\n\
@@ -263,9 +264,11 @@ struct Flaky;
 
 #[async_trait::async_trait]
 impl crate::engine::Gatekeeper for Flaky {
-    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable> {
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, EngineError> {
         if question.contains("smoke") {
-            return Err(Unavailable("The language model did not answer.".into()));
+            return Err(EngineError::ModelUnavailable(
+                "The language model did not answer.".into(),
+            ));
         }
         Ok(OfflineGatekeeper.answer(case, question))
     }
@@ -275,9 +278,11 @@ impl crate::engine::Gatekeeper for Flaky {
         case: &Case,
         test: &crate::engine::prices::PricedTest,
         prices: &PriceTable,
-    ) -> Result<crate::engine::gatekeeper::Report, Unavailable> {
+    ) -> Result<crate::engine::gatekeeper::Report, EngineError> {
         if test.name == "Lipase" {
-            return Err(Unavailable("The language model did not answer.".into()));
+            return Err(EngineError::ModelUnavailable(
+                "The language model did not answer.".into(),
+            ));
         }
         Ok(OfflineGatekeeper.result(case, test, prices))
     }
@@ -289,8 +294,10 @@ impl crate::engine::Judge for Flaky {
         &self,
         _case: &Case,
         _given: &str,
-    ) -> Result<Option<crate::engine::judge::Judgement>, Unavailable> {
-        Err(Unavailable("The judge did not answer.".into()))
+    ) -> Result<Option<crate::engine::judge::Judgement>, EngineError> {
+        Err(EngineError::ModelUnavailable(
+            "The judge did not answer.".into(),
+        ))
     }
 }
 

@@ -7,11 +7,12 @@
 use crate::engine::case::Case;
 use crate::engine::gatekeeper::results::{label, recorded};
 use crate::engine::gatekeeper::{
-    asks_for_diagnosis, Gatekeeper, LeakGuard, OfflineGatekeeper, Report, ResultSource,
-    Unavailable, NOTHING, REFUSAL,
+    asks_for_diagnosis, Gatekeeper, LeakGuard, OfflineGatekeeper, Report, ResultSource, NOTHING,
+    REFUSAL,
 };
 use crate::engine::prices::{PriceTable, PricedTest};
 use crate::engine::retrieval::sentences;
+use crate::engine::EngineError;
 use crate::llm::{ChatMessage, ChatRequest, LlmClient, LlmError};
 use std::fmt::Write;
 use std::sync::Arc;
@@ -55,9 +56,9 @@ impl LlmGatekeeper {
 }
 
 /// A failed call as the encounter sees it: the step is refused, nothing charged.
-fn unavailable(err: &LlmError) -> Unavailable {
+fn unavailable(err: &LlmError) -> EngineError {
     tracing::warn!(error = %err, "the LLM gatekeeper did not answer");
-    Unavailable(format!("The case could not answer just now ({err})."))
+    EngineError::ModelUnavailable(format!("The case could not answer just now ({err})."))
 }
 
 /// Says, once per process, that a case did not fit the model's context window and the offline
@@ -114,7 +115,7 @@ pub fn guarded(guard: &LeakGuard, text: &str) -> String {
 
 #[async_trait::async_trait]
 impl Gatekeeper for LlmGatekeeper {
-    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable> {
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, EngineError> {
         if asks_for_diagnosis(question) {
             return Ok(REFUSAL.to_string());
         }
@@ -134,7 +135,7 @@ impl Gatekeeper for LlmGatekeeper {
         case: &Case,
         test: &PricedTest,
         prices: &PriceTable,
-    ) -> Result<Report, Unavailable> {
+    ) -> Result<Report, EngineError> {
         let guard = LeakGuard::for_case(case);
         if let Some(text) = recorded(case, &guard, test, prices) {
             return Ok(Report {

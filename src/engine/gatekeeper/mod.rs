@@ -20,6 +20,7 @@ pub use guard::LeakGuard;
 
 use super::case::Case;
 use super::prices::{PriceTable, PricedTest};
+use super::EngineError;
 pub use crate::protocol::ResultSource;
 
 /// What the gatekeeper says when a question asks for the diagnosis.
@@ -27,11 +28,6 @@ pub const REFUSAL: &str = "I can only report findings. The diagnosis is yours to
      symptoms, history or examination, or order tests.";
 /// What it says when the case holds nothing on a question.
 pub const NOTHING: &str = "The case holds no information on that.";
-
-/// Why a gatekeeper or judge could not answer (a language model that failed); the step is
-/// refused and nothing changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unavailable(pub String);
 
 /// A test's report and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +42,7 @@ pub struct Report {
 #[async_trait::async_trait]
 pub trait Gatekeeper: Send + Sync {
     /// Answers one question.
-    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable>;
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, EngineError>;
     /// Reports one test's result (the case's, or one consistent with the case for a real test
     /// it does not list); `prices` tells which other rows share the test's CPT code.
     async fn result(
@@ -54,7 +50,7 @@ pub trait Gatekeeper: Send + Sync {
         case: &Case,
         test: &PricedTest,
         prices: &PriceTable,
-    ) -> Result<Report, Unavailable>;
+    ) -> Result<Report, EngineError>;
 }
 
 /// The offline gatekeeper: questions widened through the clinical lexicon and matched against
@@ -65,7 +61,7 @@ pub struct OfflineGatekeeper;
 
 #[async_trait::async_trait]
 impl Gatekeeper for OfflineGatekeeper {
-    async fn answer(&self, case: &Case, question: &str) -> Result<String, Unavailable> {
+    async fn answer(&self, case: &Case, question: &str) -> Result<String, EngineError> {
         Ok(OfflineGatekeeper::answer(self, case, question))
     }
 
@@ -74,7 +70,7 @@ impl Gatekeeper for OfflineGatekeeper {
         case: &Case,
         test: &PricedTest,
         prices: &PriceTable,
-    ) -> Result<Report, Unavailable> {
+    ) -> Result<Report, EngineError> {
         Ok(OfflineGatekeeper::result(self, case, test, prices))
     }
 }

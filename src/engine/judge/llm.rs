@@ -8,9 +8,9 @@
 //! disagrees as well, the offline judge's score stands and the verdict says so.
 
 use crate::engine::case::Case;
-use crate::engine::gatekeeper::Unavailable;
 use crate::engine::judge::{names_one_diagnosis, Judge, Judgement, OfflineJudge, OFFLINE_JUDGE};
 use crate::engine::llm_json::first_object;
+use crate::engine::EngineError;
 use crate::llm::{ChatMessage, ChatRequest, LlmClient};
 use std::sync::Arc;
 
@@ -133,7 +133,7 @@ impl LlmJudge {
 
 #[async_trait::async_trait]
 impl Judge for LlmJudge {
-    async fn judge(&self, case: &Case, given: &str) -> Result<Option<Judgement>, Unavailable> {
+    async fn judge(&self, case: &Case, given: &str) -> Result<Option<Judgement>, EngineError> {
         let Some(truth) = case.diagnosis.as_deref() else {
             return Ok(None);
         };

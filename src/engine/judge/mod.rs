@@ -65,7 +65,7 @@ pub trait Judge: Send + Sync {
         &self,
         case: &Case,
         given: &str,
-    ) -> Result<Option<Judgement>, super::gatekeeper::Unavailable>;
+    ) -> Result<Option<Judgement>, super::EngineError>;
 }
 
 /// The offline judge: names, synonyms, spelling distance, family words and an organ-system
@@ -492,7 +492,7 @@ impl Judge for OfflineJudge {
         &self,
         case: &Case,
         given: &str,
-    ) -> Result<Option<Judgement>, super::gatekeeper::Unavailable> {
+    ) -> Result<Option<Judgement>, super::EngineError> {
         Ok(OfflineJudge::judge(self, case, given))
     }
 }

@@ -8,7 +8,8 @@ use super::brief::Brief;
 use super::consensus::{parse_consensus, Consensus};
 use super::fit::{fitted, shortened, Window};
 use super::personas::Persona;
-use super::{Deliberation, Panel, PanelUnavailable, PersonaSink};
+use super::{Deliberation, Panel, PersonaSink};
+use crate::engine::EngineError;
 use crate::llm::{ChatMessage, ChatRequest, LlmClient, LlmError};
 use crate::protocol::PanelContribution;
 use std::collections::HashMap;
@@ -212,7 +213,7 @@ impl Panel for LlmPanel {
         &self,
         brief: &Brief<'_>,
         sink: Option<PersonaSink<'_>>,
-    ) -> Result<Deliberation, PanelUnavailable> {
+    ) -> Result<Deliberation, EngineError> {
         let first = futures_util::future::join_all(
             [
                 Persona::Hypothesis,
@@ -244,7 +245,7 @@ impl Panel for LlmPanel {
                 .first()
                 .map(|c| c.text.clone())
                 .unwrap_or_default();
-            return Err(PanelUnavailable(format!(
+            return Err(EngineError::PanelUnavailable(format!(
                 "no member of the panel could be reached ({why})"
             )));
         }
@@ -307,7 +308,7 @@ impl Panel for LlmPanel {
                     String::new()
                 }
                 Err(err) => {
-                    return Err(PanelUnavailable(format!(
+                    return Err(EngineError::PanelUnavailable(format!(
                         "the consensus step failed: {err}"
                     )))
                 }

@@ -38,10 +38,6 @@ pub struct Deliberation {
     pub notes: Vec<String>,
 }
 
-/// Why a panel could not deliberate at all (its model unreachable, say).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PanelUnavailable(pub String);
-
 /// A diagnostic panel: the LLM panel, or the offline Bayesian one.
 #[async_trait::async_trait]
 pub trait Panel: Send + Sync {
@@ -58,5 +54,5 @@ pub trait Panel: Send + Sync {
         &self,
         brief: &Brief<'_>,
         sink: Option<PersonaSink<'_>>,
-    ) -> Result<Deliberation, PanelUnavailable>;
+    ) -> Result<Deliberation, crate::engine::EngineError>;
 }

@@ -3,9 +3,9 @@
 //! is priced by the model and marked as an estimate. A name the model cannot map stays unknown.
 
 use crate::engine::case::valid_cpt;
-use crate::engine::gatekeeper::Unavailable;
 use crate::engine::llm_json::first_object;
 use crate::engine::prices::{PriceTable, PricedTest};
+use crate::engine::EngineError;
 use crate::llm::{ChatMessage, ChatRequest, LlmClient};
 use crate::protocol::Money;
 use std::sync::Arc;
@@ -35,7 +35,7 @@ pub trait TestEstimator: Send + Sync {
         &self,
         name: &str,
         prices: &PriceTable,
-    ) -> Result<Option<Estimated>, Unavailable>;
+    ) -> Result<Option<Estimated>, EngineError>;
 }
 
 /// The language-model estimator.
@@ -88,7 +88,7 @@ impl TestEstimator for LlmEstimator {
         &self,
         name: &str,
         prices: &PriceTable,
-    ) -> Result<Option<Estimated>, Unavailable> {
+    ) -> Result<Option<Estimated>, EngineError> {
         let request = ChatRequest {
             json: true,
             max_tokens: Some(100),
@@ -96,7 +96,7 @@ impl TestEstimator for LlmEstimator {
         };
         match self.client.complete(&request, None).await {
             Ok(answer) => Ok(parse_mapping(&answer.text, prices)),
-            Err(err) => Err(Unavailable(format!(
+            Err(err) => Err(EngineError::ModelUnavailable(format!(
                 "The test \"{name}\" is not in the price table and could not be priced just now ({err})."
             ))),
         }

@@ -5,6 +5,7 @@ use super::{kept, panel_actor, run_turn, RunEvent, RunOptions, RunOutcome, RunSi
 use crate::engine::encounter::{EncounterState, Engine, Status};
 use crate::engine::panel::vote::{vote, Ballot, Tally};
 use crate::engine::panel::Panel;
+use crate::engine::EngineError;
 use crate::protocol::{Action, Actor, Money, PanelCandidate, PanelProposal, PanelTurn};
 
 /// One ensemble member's run on its own copy of the encounter: its ballot, or why it stopped.
@@ -15,14 +16,19 @@ async fn run_member(
     options: &RunOptions,
     member: u32,
     sink: Option<RunSink<'_>>,
-) -> (EncounterState, Result<Ballot, String>) {
+) -> (EncounterState, Result<Ballot, EngineError>) {
     loop {
         match run_turn(engine, &mut state, panel, options, Some(member), true, sink).await {
             TurnEnd::Continue => {}
             TurnEnd::Proposed(ballot) => return (state, Ok(ballot)),
             TurnEnd::Stopped(why) => return (state, Err(why)),
             TurnEnd::Closed(_) => {
-                return (state, Err("the member closed the encounter".into()));
+                return (
+                    state,
+                    Err(EngineError::NoVerdict(
+                        "the member closed the encounter".into(),
+                    )),
+                );
             }
         }
     }
@@ -91,15 +97,15 @@ pub(super) async fn run_ensemble(
         absorb(state, &base, member_state);
         match result {
             Ok(ballot) => ballots.push(ballot),
-            Err(why) => failures.push(why),
+            Err(why) => failures.push(why.to_string()),
         }
     }
     let tallies = vote(&ballots);
     let Some(winner) = tallies.first() else {
-        return RunOutcome::Stopped(format!(
+        return RunOutcome::Stopped(EngineError::NoVerdict(format!(
             "No panel of the ensemble reached a diagnosis. {}",
             failures.join(" ")
-        ));
+        )));
     };
     if let Some(sink) = sink {
         sink(RunEvent::Voted(&tallies));
@@ -164,10 +170,10 @@ pub(super) async fn run_ensemble(
             }
             RunOutcome::Verdict(outcome.verdict.flatten())
         }
-        Err(refusal) => RunOutcome::Stopped(format!(
+        Err(refusal) => RunOutcome::Stopped(EngineError::NoVerdict(format!(
             "The ensemble's diagnosis could not be given: {} {}",
             refusal.message,
             kept(state)
-        )),
+        ))),
     }
 }

@@ -10,6 +10,7 @@ use super::consensus::{Consensus, PanelAction};
 use super::vote::{Ballot, Tally};
 use super::{Panel, Persona};
 use crate::engine::encounter::{EncounterState, Engine, Status};
+use crate::engine::EngineError;
 use crate::protocol::{
     Action, Actor, ErrorCode, PanelActor, PanelCandidate, PanelTurn, Turn, Verdict,
 };
@@ -115,7 +116,7 @@ pub enum TurnEnd {
     /// An ensemble member settled on a diagnosis (it is voted on, not yet given).
     Proposed(Ballot),
     /// The turn could not be completed; nothing of it was charged.
-    Stopped(String),
+    Stopped(EngineError),
 }
 
 /// How a run ended.
@@ -125,7 +126,7 @@ pub enum RunOutcome {
     Verdict(Option<Verdict>),
     /// The run stopped before a verdict; the message says why. The encounter keeps every step
     /// made so far and can be run again.
-    Stopped(String),
+    Stopped(EngineError),
 }
 
 /// The panel as the actor of its steps: engine, mode and model.
@@ -208,7 +209,7 @@ pub async fn consult(
     options: &RunOptions,
     member: Option<u32>,
     sink: Option<RunSink<'_>>,
-) -> Result<(u32, Consensus), String> {
+) -> Result<(u32, Consensus), EngineError> {
     let mine: Vec<&PanelTurn> = state.panel.iter().filter(|p| p.member == member).collect();
     let turn = mine.len() as u32 + 1;
     let previous = mine.last().copied();
@@ -255,11 +256,10 @@ pub async fn consult(
         .deliberate(&brief, sink.map(|_| &words as super::PersonaSink<'_>))
         .await
         .map_err(|why| {
-            format!(
-                "The panel could not deliberate on turn {turn}: {}. {}",
-                why.0,
+            EngineError::PanelUnavailable(format!(
+                "The panel could not deliberate on turn {turn}: {why}. {}",
                 kept(state)
-            )
+            ))
         })?;
     let mut notes = deliberation.notes;
     // Every engine's action passes the same checks; one that does not is replaced.
@@ -346,11 +346,11 @@ pub async fn run_turn(
                 if let Some(last) = state.panel.last_mut() {
                     last.notes.push(format!("Interrupted: {}", refusal.message));
                 }
-                return TurnEnd::Stopped(format!(
+                return TurnEnd::Stopped(EngineError::ModelUnavailable(format!(
                     "Turn {turn} could not be carried out: {} {}",
                     refusal.message,
                     kept(state)
-                ));
+                )));
             }
             Err(refusal) => {
                 if let Some(last) = state.panel.last_mut() {
@@ -370,7 +370,7 @@ pub async fn run_turn(
 #[async_trait::async_trait]
 pub trait TurnHook: Send {
     /// The turn is over; `state` is the encounter as it left it.
-    async fn turn_ended(&mut self, state: &EncounterState) -> Result<(), String>;
+    async fn turn_ended(&mut self, state: &EncounterState) -> Result<(), EngineError>;
 }
 
 /// Works the case with `panel` in `options.mode` until a verdict or a stop, at most
@@ -408,16 +408,16 @@ pub async fn run_panel(
             TurnEnd::Stopped(why) => return RunOutcome::Stopped(why),
             // Ballots come back only when asked for; a single panel gives its diagnosis.
             TurnEnd::Proposed(ballot) => {
-                return RunOutcome::Stopped(format!(
+                return RunOutcome::Stopped(EngineError::NoVerdict(format!(
                     "the panel proposed {} without giving it",
                     ballot.diagnosis
-                ))
+                )))
             }
         }
     }
-    RunOutcome::Stopped(format!(
+    RunOutcome::Stopped(EngineError::NoVerdict(format!(
         "The panel did not reach a diagnosis within {} turns. {}",
         options.max_turns,
         kept(state)
-    ))
+    )))
 }

@@ -8,8 +8,7 @@ use super::knowledge::{Kind, Knowledge};
 use super::model::{entropy, gain, posterior, Evidence};
 use super::reading::{read_prepared, Prepared};
 use crate::engine::panel::{
-    Brief, Candidate, Consensus, Deliberation, Panel, PanelAction, PanelUnavailable, Persona,
-    PersonaSink,
+    Brief, Candidate, Consensus, Deliberation, Panel, PanelAction, Persona, PersonaSink,
 };
 use crate::engine::prices::{Lookup, PriceTable};
 use crate::engine::text::normalize;
@@ -277,7 +276,7 @@ impl Panel for OfflinePanel {
         &self,
         brief: &Brief<'_>,
         sink: Option<PersonaSink<'_>>,
-    ) -> Result<Deliberation, PanelUnavailable> {
+    ) -> Result<Deliberation, crate::engine::EngineError> {
         let kb = &self.kb;
         let reading = self.read(brief);
         let post = posterior(kb, &reading.evidence);
