@@ -7,11 +7,11 @@ use common::ws::{
     ask, expect_close, next_json, send_text, stays_quiet, ws_bearer, ws_open, ws_status, Socket,
 };
 use common::{
-    api_logout, api_refresh, databases, login_pair, request, spawn_app, spawn_app_with, Pair,
-    TestApp, TestOptions,
+    api_logout, api_refresh, databases, login_pair, request, spawn_app, spawn_app_with, TestApp,
+    TestOptions,
 };
 use dx0::auth::tokens::{AccessClaims, TokenKeys};
-use dx0::auth::{AuthPolicy, SESSION_COOKIE};
+use dx0::auth::{AuthPolicy, ManualClock, SESSION_COOKIE};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -148,43 +148,27 @@ async fn bad_forged_and_revoked_tokens_are_refused() {
     }
 }
 
-/// Logs in right after a second boundary (access tokens count whole seconds), so a one-second
-/// token is still valid when it is first used.
-async fn fresh_one_second_pair(addr: SocketAddr) -> Pair {
-    let into_second = (now_ms() % 1000) as u64;
-    tokio::time::sleep(Duration::from_millis(1000 - into_second + 20)).await;
-    login_pair(addr, "physician", "secret").await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_tokens_are_refused() {
     for db in databases().await {
+        // On the server's own clock, at the start of a second: access tokens count whole
+        // seconds, so a one-second token lives until the next second begins.
+        let clock = ManualClock::new(1_900_000_000_000);
         let options = TestOptions {
             policy: AuthPolicy {
                 token_ttl_secs: 1,
                 ..AuthPolicy::default()
             },
             trusted_proxy: false,
+            clock: Some(clock.clone()),
             ..TestOptions::default()
         };
         let app = spawn_app_with(&db, options).await;
-        let mut fresh_ok = false;
-        let mut pair = None;
-        for _ in 0..3 {
-            let p = fresh_one_second_pair(app.addr).await;
-            if ws_status(app.addr, &p.access).await == 101 {
-                fresh_ok = true;
-                pair = Some(p);
-                break;
-            }
-        }
-        assert!(
-            fresh_ok,
-            "{}: a fresh one-second token never worked",
-            db.name
-        );
-        let pair = pair.unwrap();
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let pair = login_pair(app.addr, "physician", "secret").await;
+        assert_eq!(ws_status(app.addr, &pair.access).await, 101, "{}", db.name);
+        clock.advance_ms(999);
+        assert_eq!(ws_status(app.addr, &pair.access).await, 101, "{}", db.name);
+        clock.advance_ms(1);
         assert_eq!(ws_status(app.addr, &pair.access).await, 401, "{}", db.name);
         // The session itself lives on: a refresh still works.
         assert_eq!(api_refresh(app.addr, &pair.refresh).await.status, 200);

@@ -103,6 +103,8 @@ pub struct TestOptions {
     pub limits: Option<dx0::server::listen::Limits>,
     /// WebSockets per session; 16 (the server's default) when `None`.
     pub sockets_per_session: Option<usize>,
+    /// The server's clock; the system's when `None`.
+    pub clock: Option<dx0::auth::ManualClock>,
 }
 
 /// Several Leptos apps rendering pages at once in one process stalled a render about once in
@@ -143,12 +145,16 @@ pub async fn spawn_app(db: &TestDb) -> TestApp {
 
 pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
     let store = store::open(&db.url).await.expect("open the store");
-    prepare_accounts(store.as_ref(), &SystemClock, false)
+    let clock: Arc<dyn dx0::auth::Clock> = match &options.clock {
+        Some(manual) => Arc::new(manual.clone()),
+        None => Arc::new(SystemClock),
+    };
+    prepare_accounts(store.as_ref(), clock.as_ref(), false)
         .await
         .expect("demo user");
     let auth = Auth::new(
         store.clone(),
-        Arc::new(SystemClock),
+        clock.clone(),
         TEST_SECRET,
         options.policy.clone(),
     );
@@ -177,7 +183,7 @@ pub async fn spawn_app_with(db: &TestDb, options: TestOptions) -> TestApp {
             options.clinic.clone().unwrap_or_else(|| {
                 dx0::clinic::Clinic::offline(dx0::protocol::Money(30_000), None, None)
             }),
-            Arc::new(SystemClock),
+            clock.clone(),
         ),
         sockets: dx0::server::sockets::Sockets::new(options.sockets_per_session.unwrap_or(16)),
     });
