@@ -8,7 +8,6 @@ use leptos::prelude::*;
 /// How often an open socket is pinged.
 #[cfg(feature = "hydrate")]
 const PING_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
-const PING: &str = r#"{"action":"ping","id":"live-badge"}"#;
 
 fn now_ms() -> f64 {
     #[cfg(feature = "hydrate")]
@@ -53,7 +52,11 @@ pub fn LiveBadge() -> impl IntoView {
     let ping = move || {
         if let Some(link) = link_cell.get_value() {
             sent_at.set_value(now_ms());
-            link.send(PING);
+            link.send(&crate::protocol::ClientFrame {
+                action: crate::protocol::Action::Ping,
+                content: String::new(),
+                id: Some("live-badge".into()),
+            });
         }
     };
     let link = socket::connect(

@@ -53,15 +53,15 @@ pub struct Link {
 }
 
 impl Link {
-    /// Sends a text frame; false when the socket is not open.
-    pub fn send(&self, text: &str) -> bool {
+    /// Sends a frame; false when the socket is not open.
+    pub fn send(&self, frame: &crate::protocol::ClientFrame) -> bool {
         #[cfg(feature = "hydrate")]
         {
-            self.inner.with_value(|inner| inner.send(text))
+            self.inner.with_value(|inner| inner.send(frame))
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = text;
+            let _ = frame;
             false
         }
     }
@@ -104,31 +104,37 @@ pub fn connect(query: &str, events: Events) -> Link {
 #[cfg(feature = "hydrate")]
 mod client {
     use super::{Conn, Events};
-    use crate::protocol::ServerFrame;
+    use crate::protocol::{ClientFrame, ServerFrame};
+    use futures_channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+    use futures_util::future::{poll_fn, select, Either};
+    use futures_util::{pin_mut, Sink, SinkExt, StreamExt};
+    use gloo_net::websocket::futures::WebSocket;
+    use gloo_net::websocket::{Message, State, WebSocketError};
     use leptos::prelude::*;
     use std::cell::{Cell, RefCell};
+    use std::pin::Pin;
     use std::rc::Rc;
     use std::time::Duration;
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-    use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
     /// The close code of an ended session: retrying would only be refused.
     const CLOSE_SESSION_ENDED: u16 = crate::protocol::CLOSE_SESSION_ENDED;
     /// The close code of a socket a newer one of its session replaced.
     const CLOSE_REPLACED: u16 = crate::protocol::CLOSE_REPLACED;
+    /// What a connection that ended without a close frame reports (the browser's own code).
+    const CLOSE_ABNORMAL: u16 = 1006;
 
     struct Shared {
         url: String,
         conn: RwSignal<Conn>,
         events: Events,
-        socket: RefCell<Option<WebSocket>>,
+        /// Frames for the open connection's task to send; `None` while there is none.
+        outbox: RefCell<Option<UnboundedSender<String>>>,
         stopped: Cell<bool>,
         started: Cell<bool>,
         opened_before: Cell<bool>,
     }
 
-    /// The socket and its reconnection, shared by the handlers.
+    /// The socket and its reconnection, shared by the connection's task and the page.
     pub struct Inner(Rc<Shared>);
 
     impl Inner {
@@ -148,7 +154,7 @@ mod client {
                 url,
                 conn,
                 events,
-                socket: RefCell::new(None),
+                outbox: RefCell::new(None),
                 stopped: Cell::new(false),
                 started: Cell::new(false),
                 opened_before: Cell::new(false),
@@ -161,20 +167,24 @@ mod client {
             }
         }
 
+        /// Stops for good: the connection's task closes the socket once its outbox is gone.
         pub fn stop(&self) {
             self.0.stopped.set(true);
-            if let Some(socket) = self.0.socket.borrow_mut().take() {
-                let _ = socket.close();
-            }
+            self.0.outbox.borrow_mut().take();
         }
 
-        pub fn send(&self, text: &str) -> bool {
-            match self.0.socket.borrow().as_ref() {
-                Some(socket) if socket.ready_state() == WebSocket::OPEN => {
-                    socket.send_with_str(text).is_ok()
-                }
-                _ => false,
+        pub fn send(&self, frame: &ClientFrame) -> bool {
+            if self.0.conn.get_untracked() != Conn::Open {
+                return false;
             }
+            let Ok(text) = serde_json::to_string(frame) else {
+                return false;
+            };
+            self.0
+                .outbox
+                .borrow()
+                .as_ref()
+                .is_some_and(|outbox| outbox.unbounded_send(text).is_ok())
         }
     }
 
@@ -183,81 +193,106 @@ mod client {
             return;
         }
         shared.conn.set(Conn::Connecting);
-        let Ok(socket) = WebSocket::new(&shared.url) else {
+        let Ok(socket) = WebSocket::open(&shared.url) else {
             shared.conn.set(Conn::Lost);
             retry(shared, attempt + 1);
             return;
         };
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
-            let shared = shared.clone();
-            move |event: MessageEvent| {
-                let Some(text) = event.data().as_string() else {
-                    return;
-                };
-                if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
-                    (shared.events.frame)(frame);
+        let (outbox, outgoing) = unbounded();
+        *shared.outbox.borrow_mut() = Some(outbox);
+        leptos::task::spawn_local(connection(shared, socket, outgoing, attempt));
+    }
+
+    /// One connection, from the handshake to its close: frames in are handed to the page,
+    /// frames from the outbox go out, and the close decides what comes next.
+    async fn connection(
+        shared: Rc<Shared>,
+        mut socket: WebSocket,
+        mut outgoing: UnboundedReceiver<String>,
+        attempt: u32,
+    ) {
+        // The sink is ready once the handshake is over, answered or not.
+        let _ = poll_fn(|cx| Pin::new(&mut socket).poll_ready(cx)).await;
+        if shared.stopped.get() {
+            return;
+        }
+        let was_open = matches!(socket.state(), State::Open);
+        if was_open {
+            shared.conn.set(Conn::Open);
+            let again = shared.opened_before.replace(true);
+            (shared.events.opened)(again);
+        }
+        let code = loop {
+            let next = {
+                let incoming = socket.next();
+                let sending = outgoing.next();
+                pin_mut!(incoming, sending);
+                match select(incoming, sending).await {
+                    Either::Left((incoming, _)) => Either::Left(incoming),
+                    Either::Right((sending, _)) => Either::Right(sending),
                 }
-            }
-        });
-        let was_open = Rc::new(Cell::new(false));
-        let on_open = Closure::<dyn FnMut()>::new({
-            let shared = shared.clone();
-            let was_open = was_open.clone();
-            move || {
-                was_open.set(true);
-                shared.conn.set(Conn::Open);
-                let again = shared.opened_before.replace(true);
-                (shared.events.opened)(again);
-            }
-        });
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
-            let shared = shared.clone();
-            move |event: CloseEvent| {
-                if shared.stopped.get() {
-                    return;
+            };
+            match next {
+                Either::Right(Some(text)) => {
+                    // A failed send shows as the close that follows.
+                    let _ = socket.send(Message::Text(text)).await;
                 }
-                match event.code() {
-                    CLOSE_SESSION_ENDED => {
+                // The page stopped the socket: dropping it closes it.
+                Either::Right(None) => return,
+                Either::Left(Some(Ok(Message::Text(text)))) => {
+                    if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
+                        (shared.events.frame)(frame);
+                    }
+                }
+                Either::Left(Some(Ok(Message::Bytes(_)))) => {}
+                Either::Left(Some(Err(WebSocketError::ConnectionClose(event)))) => {
+                    break event.code;
+                }
+                // An error event is followed by the close.
+                Either::Left(Some(Err(_))) => {}
+                Either::Left(None) => break CLOSE_ABNORMAL,
+            }
+        };
+        drop(socket);
+        shared.outbox.borrow_mut().take();
+        if !shared.stopped.get() {
+            closed(shared, code, was_open, attempt);
+        }
+    }
+
+    /// What follows a close the page did not ask for.
+    fn closed(shared: Rc<Shared>, code: u16, was_open: bool, attempt: u32) {
+        match code {
+            CLOSE_SESSION_ENDED => {
+                (shared.events.closed)(CLOSE_SESSION_ENDED);
+                shared.conn.set(Conn::Ended);
+            }
+            CLOSE_REPLACED => {
+                (shared.events.closed)(CLOSE_REPLACED);
+                shared.conn.set(Conn::Replaced);
+            }
+            code if was_open => {
+                (shared.events.closed)(code);
+                shared.conn.set(Conn::Lost);
+                // A socket that worked starts the back-off afresh.
+                retry(shared, 0);
+            }
+            code => {
+                // The handshake was refused or never answered; the browser does not say why.
+                // Signed out meanwhile (expired, or elsewhere), retrying is useless: ask, and
+                // stop if so.
+                leptos::task::spawn_local(async move {
+                    if let Ok(None) = crate::app::account::get_current_user().await {
                         (shared.events.closed)(CLOSE_SESSION_ENDED);
                         shared.conn.set(Conn::Ended);
+                        return;
                     }
-                    CLOSE_REPLACED => {
-                        (shared.events.closed)(CLOSE_REPLACED);
-                        shared.conn.set(Conn::Replaced);
-                    }
-                    code if was_open.get() => {
-                        (shared.events.closed)(code);
-                        shared.conn.set(Conn::Lost);
-                        // A socket that worked starts the back-off afresh.
-                        retry(shared.clone(), 0);
-                    }
-                    code => {
-                        // The handshake was refused or never answered; the browser does not
-                        // say why. Signed out meanwhile (expired, or elsewhere), retrying is
-                        // useless: ask, and stop if so.
-                        let shared = shared.clone();
-                        leptos::task::spawn_local(async move {
-                            if let Ok(None) = crate::app::account::get_current_user().await {
-                                (shared.events.closed)(CLOSE_SESSION_ENDED);
-                                shared.conn.set(Conn::Ended);
-                                return;
-                            }
-                            (shared.events.closed)(code);
-                            shared.conn.set(Conn::Lost);
-                            retry(shared, attempt + 1);
-                        });
-                    }
-                }
+                    (shared.events.closed)(code);
+                    shared.conn.set(Conn::Lost);
+                    retry(shared, attempt + 1);
+                });
             }
-        });
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        // The handlers live as long as their socket; a page opens few sockets over its life.
-        on_open.forget();
-        on_message.forget();
-        on_close.forget();
-        *shared.socket.borrow_mut() = Some(socket);
+        }
     }
 
     fn retry(shared: Rc<Shared>, attempt: u32) {

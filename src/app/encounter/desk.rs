@@ -82,11 +82,15 @@ impl Desk {
 
     /// Sends `frame` with the next id; when not connected, says so with `offline` and returns
     /// false.
-    fn send_frame(self, mut frame: serde_json::Value, offline: &str) -> bool {
+    fn send_frame(self, action: Action, content: String, offline: &str) -> bool {
         let id = self.next_id.with_value(|n| *n);
         self.next_id.set_value(id + 1);
-        frame["id"] = id.into();
-        if !self.link.send(&frame.to_string()) {
+        let frame = crate::protocol::ClientFrame {
+            action,
+            content,
+            id: Some(id.into()),
+        };
+        if !self.link.send(&frame) {
             self.notice.set(Some(Notice {
                 kind: "offline".into(),
                 text: offline.into(),
@@ -109,9 +113,10 @@ impl Desk {
         if self.pending.read_untracked().is_some() || self.panel_busy.read_untracked().is_some() {
             return;
         }
-        let action = if run { "panel_run" } else { "panel" };
+        let action = if run { Action::PanelRun } else { Action::Panel };
         if !self.send_frame(
-            serde_json::json!({ "action": action }),
+            action,
+            String::new(),
             "Not connected yet. Try again in a moment.",
         ) {
             return;
@@ -165,7 +170,8 @@ impl Desk {
         }
         let action = self.action.get_untracked();
         if !self.send_frame(
-            serde_json::json!({ "action": action, "content": content }),
+            action,
+            content.clone(),
             "Not connected yet; your text is kept. Try again in a moment.",
         ) {
             return;
