@@ -46,6 +46,11 @@ fn connect_options(url: &str) -> Result<SqliteConnectOptions, AppError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(synchronous)
         .busy_timeout(Duration::from_secs(5))
+        // Checkpoint every 10 000 pages (about 40 MB of log) rather than SQLite's 1 000: an
+        // encounter's rows are rewritten at every step, and a checkpoint copies each page once
+        // however often it changed since the last one (about 8 % less server CPU a question
+        // frame under the 50-client load, two alternating runs).
+        .pragma("wal_autocheckpoint", "10000")
         .foreign_keys(true))
 }
 
