@@ -5,6 +5,7 @@ mod auth_sql;
 pub mod cases;
 mod common;
 pub mod llm;
+pub mod patch;
 mod postgres;
 mod readiness;
 mod release;
