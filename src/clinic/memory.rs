@@ -13,9 +13,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// a case replaced by `dx0 cases import --replace` is worked within this long.
 pub(super) const CASE_FRESH_MS: i64 = 2_000;
 
-/// How many cases, and how many encounters, are kept (an encounter with the state it was
-/// saved at, tens of kilobytes for a long one).
-const KEPT: usize = 256;
+/// How many cases, and how many encounters, are kept.
+const KEPT: usize = 1_024;
 
 /// Cases and warm encounters.
 #[derive(Default)]

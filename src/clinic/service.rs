@@ -41,8 +41,6 @@ pub struct Loaded {
     pub case: Arc<Case>,
     /// Its state.
     pub state: EncounterState,
-    /// The state as stored at `record.version`, to save the next step as a patch to it.
-    pub(super) saved: Option<serde_json::Value>,
 }
 
 /// Where an encounter stands after a step: what the page shows beside the answer.
@@ -191,7 +189,6 @@ impl Encounters {
             budget_cents: budget.map(Money::cents),
             state: encode(&EncounterState::new(budget))?,
             version: 1,
-            state_version: 1,
             created_at: now,
             updated_at: now,
         };
@@ -268,58 +265,22 @@ impl Encounters {
         let Some(case) = self.case(&record.case_id).await? else {
             return Ok(Err(case_gone()));
         };
-        let saved: serde_json::Value = serde_json::from_str(&record.state).map_err(|e| {
-            AppError::Internal(format!("encounter {} is stored malformed: {e}", record.id))
-        })?;
-        let state = serde_json::from_value(saved.clone()).map_err(|e| {
-            AppError::Internal(format!("encounter {} is stored malformed: {e}", record.id))
-        })?;
+        let state = parse_state(&record)?;
         Ok(Ok(Loaded {
             record,
             case,
             state,
-            saved: Some(saved),
         }))
     }
 
     /// Saves a loaded encounter if nobody wrote it since it was read (its version then moves
     /// on); false when another writer won.
-    ///
-    /// A step is saved as a patch to the state as last stored (small, however long the
-    /// encounter), and every [`WHOLE_EVERY`]th save writes the whole state again, so reading an
-    /// encounter never has many patches to apply.
     pub async fn save(&self, loaded: &mut Loaded) -> Result<bool, AppError> {
-        let value = serde_json::to_value(&loaded.state)
-            .map_err(|e| AppError::Internal(format!("cannot encode an encounter: {e}")))?;
-        let record = &mut loaded.record;
-        let patched = record.version - record.state_version < WHOLE_EVERY;
-        let saved = match (&loaded.saved, patched) {
-            (Some(before), true) => {
-                let patch = crate::store::patch::diff(before, &value);
-                self.store
-                    .append_encounter(
-                        &record.id,
-                        record.version,
-                        status_of(&loaded.state),
-                        loaded.state.spent.cents(),
-                        &patch.to_string(),
-                        self.clock.now_ms(),
-                    )
-                    .await?
-            }
-            _ => {
-                let saved = self
-                    .save_state(&record.id, record.version, &loaded.state)
-                    .await?;
-                if saved {
-                    record.state_version = record.version + 1;
-                }
-                saved
-            }
-        };
+        let saved = self
+            .save_state(&loaded.record.id, loaded.record.version, &loaded.state)
+            .await?;
         if saved {
-            record.version += 1;
-            loaded.saved = Some(value);
+            loaded.record.version += 1;
         }
         Ok(saved)
     }
@@ -332,11 +293,15 @@ impl Encounters {
         state: &EncounterState,
     ) -> Result<bool, AppError> {
         self.memory.forget(id);
+        let status = match state.status {
+            Status::Open => "open",
+            Status::Closed => "closed",
+        };
         self.store
             .save_encounter(
                 id,
                 version,
-                status_of(state),
+                status,
                 state.spent.cents(),
                 &encode(state)?,
                 self.clock.now_ms(),
@@ -386,16 +351,6 @@ impl Encounters {
             self.memory.keep(loaded);
             return Ok(Ok(stepped));
         }
-    }
-}
-
-/// How many steps in a row are saved as patches before the whole state is written again.
-const WHOLE_EVERY: i64 = 32;
-
-fn status_of(state: &EncounterState) -> &'static str {
-    match state.status {
-        Status::Open => "open",
-        Status::Closed => "closed",
     }
 }
 

@@ -46,9 +46,6 @@ pub struct EncounterRecord {
     pub state: String,
     /// Bumped by every save.
     pub version: i64,
-    /// The version the whole state was last written at; the steps after it were stored as
-    /// patches (`state` as read has them applied).
-    pub state_version: i64,
     /// Unix ms.
     pub created_at: i64,
     /// Unix ms.
@@ -86,19 +83,7 @@ pub trait CaseStore: Send + Sync {
         session_id: &str,
         case_id: &str,
     ) -> Result<Option<EncounterRecord>, AppError>;
-    /// Saves one step as a patch to the stored state (see [`crate::store::patch`]) if the
-    /// stored version is still `expected_version`; false on conflict.
-    async fn append_encounter(
-        &self,
-        id: &str,
-        expected_version: i64,
-        status: &str,
-        spent_cents: i64,
-        patch: &str,
-        now: i64,
-    ) -> Result<bool, AppError>;
-    /// Saves a new state whole if the stored version is still `expected_version`; false on
-    /// conflict.
+    /// Saves a new state if the stored version is still `expected_version`; false on conflict.
     async fn save_encounter(
         &self,
         id: &str,
@@ -144,11 +129,10 @@ pub(crate) type EncounterRow = (
     i64,
     i64,
     i64,
-    i64,
 );
 pub(crate) const ENCOUNTER_COLUMNS: &str =
     "id, user_id, session_id, case_id, status, spent_cents, \
-     budget_cents, state, version, state_version, created_at, updated_at";
+     budget_cents, state, version, created_at, updated_at";
 
 pub(crate) fn encounter_from_row(r: EncounterRow) -> EncounterRecord {
     EncounterRecord {
@@ -161,9 +145,8 @@ pub(crate) fn encounter_from_row(r: EncounterRow) -> EncounterRecord {
         budget_cents: r.6,
         state: r.7,
         version: r.8,
-        state_version: r.9,
-        created_at: r.10,
-        updated_at: r.11,
+        created_at: r.9,
+        updated_at: r.10,
     }
 }
 
@@ -304,8 +287,8 @@ macro_rules! impl_case_store {
             ) -> Result<(), $crate::error::AppError> {
                 sqlx::query(
                     "INSERT INTO encounters (id, user_id, session_id, case_id, status, spent_cents, \
-                     budget_cents, state, version, state_version, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 1, $9, $9)",
+                     budget_cents, state, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)",
                 )
                 .bind(&e.id)
                 .bind(e.user_id)
@@ -334,13 +317,7 @@ macro_rules! impl_case_store {
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await?;
-                match row {
-                    Some(row) => Ok(Some(
-                        self.folded($crate::store::cases::encounter_from_row(row))
-                            .await?,
-                    )),
-                    None => Ok(None),
-                }
+                Ok(row.map($crate::store::cases::encounter_from_row))
             }
 
             async fn latest_open_encounter(
@@ -361,50 +338,7 @@ macro_rules! impl_case_store {
                     .bind(case_id)
                     .fetch_optional(&self.pool)
                     .await?;
-                match row {
-                    Some(row) => Ok(Some(
-                        self.folded($crate::store::cases::encounter_from_row(row))
-                            .await?,
-                    )),
-                    None => Ok(None),
-                }
-            }
-
-            async fn append_encounter(
-                &self,
-                id: &str,
-                expected_version: i64,
-                status: &str,
-                spent_cents: i64,
-                patch: &str,
-                now: i64,
-            ) -> Result<bool, $crate::error::AppError> {
-                let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE encounters SET status = $1, spent_cents = $2, \
-                     version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5",
-                )
-                .bind(status)
-                .bind(spent_cents)
-                .bind(now)
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                sqlx::query(
-                    "INSERT INTO encounter_steps (encounter_id, version, patch) \
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(expected_version + 1)
-                .bind(patch)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(true)
+                Ok(row.map($crate::store::cases::encounter_from_row))
             }
 
             async fn save_encounter(
@@ -418,8 +352,7 @@ macro_rules! impl_case_store {
             ) -> Result<bool, $crate::error::AppError> {
                 let done = sqlx::query(
                     "UPDATE encounters SET status = $1, spent_cents = $2, state = $3, \
-                     version = version + 1, state_version = version + 1, updated_at = $4 \
-                     WHERE id = $5 AND version = $6",
+                     version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6",
                 )
                 .bind(status)
                 .bind(spent_cents)
@@ -429,22 +362,7 @@ macro_rules! impl_case_store {
                 .bind(expected_version)
                 .execute(&self.pool)
                 .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                // The patches the whole state now holds; reading skips them anyway, so a
-                // failure here costs only room.
-                if let Err(err) = sqlx::query(
-                    "DELETE FROM encounter_steps WHERE encounter_id = $1 AND version <= $2",
-                )
-                .bind(id)
-                .bind(expected_version + 1)
-                .execute(&self.pool)
-                .await
-                {
-                    tracing::warn!(error = %err, "could not drop an encounter's folded steps");
-                }
-                Ok(true)
+                Ok(done.rows_affected() == 1)
             }
 
             async fn encounters_of(
@@ -459,14 +377,10 @@ macro_rules! impl_case_store {
                     .bind(user_id)
                     .fetch_all(&self.pool)
                     .await?;
-                let mut records = Vec::with_capacity(rows.len());
-                for row in rows {
-                    records.push(
-                        self.folded($crate::store::cases::encounter_from_row(row))
-                            .await?,
-                    );
-                }
-                Ok(records)
+                Ok(rows
+                    .into_iter()
+                    .map($crate::store::cases::encounter_from_row)
+                    .collect())
             }
 
             async fn open_encounters_of(
@@ -480,42 +394,6 @@ macro_rules! impl_case_store {
                 .bind(user_id)
                 .fetch_all(&self.pool)
                 .await?)
-            }
-        }
-
-        impl $store {
-            /// `record` with the steps stored after its whole state applied to it.
-            async fn folded(
-                &self,
-                mut record: $crate::store::cases::EncounterRecord,
-            ) -> Result<$crate::store::cases::EncounterRecord, $crate::error::AppError> {
-                if record.version <= record.state_version {
-                    return Ok(record);
-                }
-                let patches: Vec<(String,)> = sqlx::query_as(
-                    "SELECT patch FROM encounter_steps WHERE encounter_id = $1 \
-                     AND version > $2 AND version <= $3 ORDER BY version",
-                )
-                .bind(&record.id)
-                .bind(record.state_version)
-                .bind(record.version)
-                .fetch_all(&self.pool)
-                .await?;
-                let patches: Vec<String> = patches.into_iter().map(|(p,)| p).collect();
-                if i64::try_from(patches.len()).ok() != Some(record.version - record.state_version)
-                {
-                    return Err($crate::error::AppError::Internal(format!(
-                        "encounter {}: {} stored steps after version {}, {} expected",
-                        record.id,
-                        patches.len(),
-                        record.state_version,
-                        record.version - record.state_version
-                    )));
-                }
-                record.state = $crate::store::patch::fold(&record.state, &patches).map_err(|e| {
-                    $crate::error::AppError::Internal(format!("encounter {}: {e}", record.id))
-                })?;
-                Ok(record)
             }
         }
     };

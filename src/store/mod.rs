@@ -5,7 +5,6 @@ mod auth_sql;
 pub mod cases;
 mod common;
 pub mod llm;
-pub mod patch;
 mod postgres;
 mod readiness;
 mod release;
