@@ -214,14 +214,14 @@ pub(super) fn stands_for(given: &str, truth: &str) -> bool {
 
 /// The qualifier classes a name holds, per row of `OPPOSED`.
 fn classes(text: &str) -> Vec<(usize, usize)> {
-    let padded = format!(" {} ", normalize(text));
+    let padded = crate::engine::text::Padded::new(text);
     let mut out = Vec::new();
     for (row, classes) in OPPOSED.iter().enumerate() {
         // "non st elevation" holds "st elevation": the longer phrase wins.
         let mut best: Option<(usize, usize)> = None;
         for (class, words) in classes.iter().enumerate() {
             for w in words.iter() {
-                if padded.contains(&format!(" {w} ")) && best.is_none_or(|(_, len)| w.len() > len) {
+                if padded.has(w) && best.is_none_or(|(_, len)| w.len() > len) {
                     best = Some((class, w.len()));
                 }
             }
